@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import labkit
 import numpy as np
 from numpy.typing import ArrayLike
+
+import labkit
 
 
 def preference_probability(r_chosen: ArrayLike, r_rejected: ArrayLike) -> np.ndarray:

@@ -12,9 +12,10 @@ over-optimisation of a flawed proxy reward.
 
 from __future__ import annotations
 
-import labkit
 import numpy as np
 from numpy.typing import ArrayLike
+
+import labkit
 
 
 def rlhf_capability_step(

@@ -24,10 +24,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import labkit
 import numpy as np
-import preference_kit as pk
 from numpy.typing import ArrayLike
+
+import labkit
+import preference_kit as pk
 
 
 def dpo_loss(
