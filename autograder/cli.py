@@ -1,0 +1,122 @@
+"""The command line: grade a folder of lab files, print the scoreboard, write results files.
+
+Exit status: 0 when the score reaches `--fail-under` (default 100), 1 when it does not, 2 when
+the grader could not run. Every results file asked for is written in every case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from autograder.engine import REPO_ROOT, LabResult, grade_lab, lab_not_graded
+from autograder.labs import LAB_MODULES, available_labs, load_lab
+from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
+from autograder.sandbox import IsolatedModule
+
+WRITERS: dict[str, Callable[[Grade], str]] = {
+    "json": gradescope_json,
+    "junit": junit_xml,
+    "markdown": markdown,
+}
+
+
+class UsageError(Exception):
+    """Bad command-line arguments."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that raises instead of exiting, so results files can still be written."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> Parser:
+    """The grader's options."""
+    parser = Parser(prog="python -m autograder", description="Grade the post-training labs.")
+    parser.add_argument("--submission", type=Path, default=REPO_ROOT / "exercises",
+                        help="folder with lab1_sft.py ... lab4_dpo.py (default: exercises/)")  # fmt: skip
+    parser.add_argument("--lab", type=int, action="append", choices=sorted(LAB_MODULES), metavar="N",
+                        help="grade only lab N (repeatable)")  # fmt: skip
+    parser.add_argument("--json", type=Path, help="write Gradescope results.json here")
+    parser.add_argument("--junit", type=Path, help="write JUnit XML here")
+    parser.add_argument("--markdown", type=Path, help="write the scoreboard as Markdown here")
+    parser.add_argument("--fail-under", type=float, default=100.0, metavar="PERCENT",
+                        help="exit 1 when the score is below this (default 100)")  # fmt: skip
+    parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
+                        help="time limit of one call of your code (default 2)")  # fmt: skip
+    return parser
+
+
+def _requested_outputs(argv: list[str]) -> dict[str, Path]:
+    """The results files named on a command line, even one that does not parse."""
+    outputs: dict[str, Path] = {}
+    for i, arg in enumerate(argv):
+        for kind in WRITERS:
+            flag = f"--{kind}"
+            if arg == flag and i + 1 < len(argv):
+                outputs[kind] = Path(argv[i + 1])
+            elif arg.startswith(flag + "="):
+                outputs[kind] = Path(arg.split("=", 1)[1])
+    return outputs
+
+
+def write_results(grade: Grade, outputs: dict[str, Path]) -> None:
+    """Write each requested file atomically, replacing whatever is there."""
+    for kind, path in outputs.items():
+        path = path.resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
+            tmp.write(WRITERS[kind](grade))
+        os.replace(tmp.name, path)
+
+
+def grade_submission(submission: Path, labs: list[int], time_limit: float) -> list[LabResult]:
+    """Grade the given labs of a folder, each lab in its own worker process."""
+    results = []
+    for number in labs:
+        lab = load_lab(number)
+        path = submission / f"{lab.module}.py"
+        if not path.is_file():
+            results.append(lab_not_graded(lab, f"no file {lab.module}.py in {submission}"))
+            continue
+        module = IsolatedModule(submission.resolve(), lab.module, time_limit)
+        try:
+            results.append(grade_lab(lab, module))
+        finally:
+            module.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the grader; return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    started = time.perf_counter()
+    outputs = _requested_outputs(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if not args.submission.is_dir():
+            raise UsageError(f"--submission: no folder {args.submission}")
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be > 0")
+        outputs = {kind: getattr(args, kind) for kind in WRITERS if getattr(args, kind)}
+        labs = sorted(set(args.lab or available_labs()))
+        grade = Grade(grade_submission(args.submission, labs, args.timeout), time.perf_counter() - started)
+    except UsageError as error:
+        print(f"python -m autograder: error: {error}", file=sys.stderr)
+        write_results(Grade([], time.perf_counter() - started, f"bad arguments: {error}"), outputs)
+        return 2
+    except Exception as error:  # the grader itself failed: still leave the files asked for
+        traceback.print_exc()
+        write_results(Grade([], time.perf_counter() - started, f"internal error: {error!r}"), outputs)
+        return 2
+    print(scoreboard(grade))
+    write_results(grade, outputs)
+    return 0 if grade.percent >= args.fail_under - 1e-9 else 1
