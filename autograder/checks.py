@@ -1,0 +1,202 @@
+"""Assertion helpers for graded properties.
+
+They take values the learner's function already returned (or an `Outcome`), never the function
+itself, and raise `PropertyFailed` with a report written for the learner: the type and shape
+first, then the values, then a hint that names the likely mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from autograder.formatting import describe, python_literal, short
+from autograder.sandbox import Outcome
+
+
+class PropertyFailed(AssertionError):
+    """A property does not hold. `details` are lines for the report, `hint` the likely mistake."""
+
+    def __init__(self, summary: str, details: list[str] | None = None, hint: str = "") -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.details = details or []
+        self.hint = hint
+
+
+def fail(summary: str, *details: str, hint: str = "") -> None:
+    """Raise `PropertyFailed`."""
+    raise PropertyFailed(summary, list(details), hint)
+
+
+def _is_real_scalar(value: Any) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, int | float | np.integer | np.floating):
+        return True
+    return isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf"
+
+
+def _within(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Elementwise closeness; infinities must match exactly, nan never matches."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.abs(got - expected) <= atol + rtol * np.abs(expected)
+    return close | ((got == expected) & np.isinf(expected))
+
+
+def matches(got: Any, expected: Any, rtol: float, atol: float) -> bool:
+    """True when `got` has the shape of `expected` and agrees with it within the tolerances."""
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    e = np.asarray(expected, dtype=np.float64)
+    return g.shape == e.shape and bool(np.all(_within(g, e, rtol, atol)))
+
+
+def _diagnose(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: float) -> str:
+    for hint, wrong_answer in mistakes.items():
+        if wrong_answer is not None and matches(got, wrong_answer, rtol, atol):
+            return hint
+    return ""
+
+
+def close(
+    got: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    what: str = "the result",
+    hint: str = "",
+    mistakes: Mapping[str, Any] | None = None,
+) -> None:
+    """Check a float or float array against the expected value.
+
+    Args:
+        got: What the learner's function returned.
+        expected: The reference value (a float or a float64 array).
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        what: How to name the value in the report.
+        hint: Said when no known mistake matches.
+        mistakes: Known wrong answers, hint text -> the value that mistake would produce; the
+            first one that `got` matches becomes the hint.
+    """
+    mistakes = mistakes or {}
+    if np.ndim(expected) == 0 and not isinstance(expected, np.ndarray):
+        if not _is_real_scalar(got):
+            fail(f"{what} should be a float", f"Expected: float {expected!r}", f"Got:      {describe(got)} {short(got)}",
+                 hint="return a Python float (e.g. `float(value)`), not an array or a tuple")  # fmt: skip
+        g = float(got)
+        if not matches(g, expected, rtol, atol):
+            fail(f"{what} is wrong", f"Expected: {expected!r}", f"Got:      {g!r}",
+                 f"Difference: {abs(g - expected):.3g} (allowed: {atol:g} + {rtol:g} * |expected|)",
+                 hint=_diagnose(g, mistakes, rtol, atol) or hint)  # fmt: skip
+        return
+    expected = np.asarray(expected, dtype=np.float64)
+    if not isinstance(got, np.ndarray):
+        fail(f"{what} should be a numpy array", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
+             hint="return `np.asarray(...)` of float64 values")  # fmt: skip
+    if got.shape != expected.shape:
+        fail(f"{what} has the wrong shape", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
+             hint=_diagnose(got, mistakes, rtol, atol) or "check which axis you reduce over and keepdims")  # fmt: skip
+    if got.dtype.kind != "f":
+        fail(f"{what} has the wrong dtype", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
+             hint="compute in floating point (float64): integer or bool results lose the values")  # fmt: skip
+    ok = _within(got.astype(np.float64), expected, rtol, atol)
+    if np.all(ok):
+        return
+    fail(f"{what} has wrong values", *_difference_lines(got, expected, ok),
+         hint=_diagnose(got, mistakes, rtol, atol) or hint)  # fmt: skip
+
+
+def _difference_lines(got: np.ndarray, expected: np.ndarray, ok: np.ndarray) -> list[str]:
+    lines = [
+        f"Expected: {describe(expected)}",
+        f"  {short(expected)}",
+        f"Got:      {describe(got)}",
+        f"  {short(got)}",
+    ]
+    bad = np.argwhere(~ok)
+    shown = [
+        f"[{', '.join(map(str, i))}] expected {expected[tuple(i)]!r}, got {got[tuple(i)]!r}" for i in bad[:3]
+    ]
+    lines.append(f"{len(bad)} of {expected.size} entries differ, first: " + "; ".join(shown))
+    with np.errstate(invalid="ignore"):
+        gaps = np.abs(got.astype(np.float64) - expected)
+    if np.all(np.isfinite(gaps)):
+        where = np.unravel_index(int(np.argmax(gaps)), gaps.shape)
+        lines.append(f"Largest difference: {gaps[where]:.3g} at {list(map(int, where))}")
+    else:
+        lines.append("Some entries are nan or inf where finite values were expected.")
+    return lines
+
+
+def equal(got: Any, expected: Any, *, what: str = "the result", hint: str = "") -> None:
+    """Check exact equality of arrays (shape, dtype kind, values) or plain values."""
+    if isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            fail(
+                f"{what} should be a numpy array", f"Expected: {describe(expected)}", f"Got: {describe(got)}"
+            )
+        if got.shape != expected.shape:
+            fail(
+                f"{what} has the wrong shape",
+                f"Expected: {describe(expected)}",
+                f"Got:      {describe(got)}",
+                hint=hint,
+            )
+        if got.dtype.kind != expected.dtype.kind:
+            fail(f"{what} has the wrong dtype", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
+                 hint=f"keep the dtype of the input ({expected.dtype.name})")  # fmt: skip
+        if not np.array_equal(got, expected):
+            fail(
+                f"{what} has wrong values",
+                f"Expected: {short(expected)}",
+                f"Got:      {short(got)}",
+                hint=hint,
+            )
+        return
+    if got != expected:
+        fail(
+            f"{what} is wrong", f"Expected: {python_literal(expected)}", f"Got:      {short(got)}", hint=hint
+        )
+
+
+def finite(got: Any, *, what: str = "the result", hint: str = "") -> None:
+    """Check that every entry of `got` is a finite number."""
+    try:
+        values = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        fail(f"{what} should be numeric", f"Got: {describe(got)}")
+    if not np.all(np.isfinite(values)):
+        fail(f"{what} contains nan or inf", f"Got: {short(got)}", hint=hint)
+
+
+def no_warnings(outcome: Outcome, *, hint: str = "") -> None:
+    """Check that the call emitted no warning (numpy's overflow and invalid-value warnings)."""
+    if outcome.warnings:
+        fail("the call emitted a warning", *outcome.warnings[:3], hint=hint)
+
+
+def value_error(outcome: Outcome, arguments: str | tuple[str, ...], *, why: str) -> None:
+    """Check that the call raised `ValueError` with a message naming one of `arguments`.
+
+    Args:
+        outcome: The call's outcome.
+        arguments: The argument name(s) the message should mention.
+        why: What is wrong with the input, in words ("lr is 0").
+    """
+    names = (arguments,) if isinstance(arguments, str) else arguments
+    if outcome.kind == "ok":
+        fail(f"no ValueError although {why}", f"Got: returned {short(outcome.value, 200)}",
+             hint=f"validate the input and `raise ValueError(...)` naming {names[0]!r}")  # fmt: skip
+    if not outcome.raised("ValueError"):
+        fail(f"raised {outcome.exception_type} instead of ValueError when {why}", f"Message: {outcome.message}",
+             hint="check the input yourself before using it and raise ValueError")  # fmt: skip
+    if not any(name.lower() in outcome.message.lower() for name in names):
+        fail(f"the ValueError's message does not name the argument ({' or '.join(names)})",
+             f"Message: {outcome.message!r}", hint=f"say which argument is wrong, e.g. '{names[0]} must be ...'")  # fmt: skip

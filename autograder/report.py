@@ -1,0 +1,167 @@
+"""The scoreboard and the results files: plain text, Gradescope JSON, JUnit XML and Markdown."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autograder.engine import FunctionResult, LabResult, PropertyResult
+
+
+@dataclass
+class Grade:
+    """A whole grading run."""
+
+    labs: Sequence[LabResult]
+    seconds: float
+    problem: str = ""
+
+    @property
+    def points(self) -> int:
+        """Points possible."""
+        return sum(lab.points for lab in self.labs)
+
+    @property
+    def earned(self) -> int:
+        """Points earned."""
+        return sum(lab.earned for lab in self.labs)
+
+    @property
+    def percent(self) -> float:
+        """The score in percent (0 when nothing was graded)."""
+        return 100.0 * self.earned / self.points if self.points else 0.0
+
+    def total_line(self) -> str:
+        """`Score: 37/120 (30.8 %)`."""
+        return f"Score: {self.earned}/{self.points} ({self.percent:.1f} %)"
+
+
+def _status(result: FunctionResult) -> str:
+    if result.earned == result.points:
+        return "ok"
+    if result.problem.startswith("not implemented"):
+        return "not implemented yet"
+    failed = [p.description for p in result.properties if not p.passed]
+    return f"{len(failed)} of {len(result.properties)} properties fail"
+
+
+def _property_output(prop: PropertyResult) -> str:
+    return "passed" if prop.passed else "\n".join(prop.feedback)
+
+
+def scoreboard(grade: Grade) -> str:
+    """The scoreboard, then the feedback on every failing property."""
+    out: list[str] = []
+    for lab in grade.labs:
+        out.append(f"Lab {lab.lab.number} - {lab.lab.title}".ljust(62) + f"{lab.earned:>4}/{lab.points}")
+        if lab.problem:
+            out += [f"    {line}" for line in lab.problem.splitlines()]
+        for fn in lab.functions:
+            mark = "✓" if fn.earned == fn.points else "✗"
+            out.append(f"  {mark} {fn.function_id:<44}{fn.earned:>4}/{fn.points:<4} {_status(fn)}")
+        out.append("")
+    if grade.problem:
+        out.append(f"The grader could not finish: {grade.problem}")
+    out.append(grade.total_line())
+    if any(fn.problem.startswith("not implemented") for lab in grade.labs for fn in lab.functions):
+        out.append(
+            "Functions marked 'not implemented yet' still raise NotImplementedError: replace it with your code."
+        )
+    details = _details(grade)
+    if details:
+        out += ["", "=" * 78, "What to fix", "=" * 78, *details]
+    return "\n".join(out)
+
+
+def function_feedback(fn: FunctionResult) -> list[str]:
+    """A function's properties with their points, and the feedback of each failing one."""
+    out = [f"{fn.function_id}  ({fn.earned}/{fn.points})"]
+    for prop in fn.properties:
+        out.append(f"  {'✓' if prop.passed else '✗'} {prop.description} ({prop.earned}/{prop.points})")
+        if not prop.passed:
+            out += [f"      {line}" for text in prop.feedback for line in text.splitlines()]
+    return out
+
+
+def _details(grade: Grade) -> list[str]:
+    out: list[str] = []
+    for lab in grade.labs:
+        if lab.problem:
+            continue
+        for fn in lab.functions:
+            if fn.earned < fn.points and not fn.problem.startswith("not implemented"):
+                out += ["", *function_feedback(fn)]
+    return out
+
+
+def gradescope_json(grade: Grade) -> str:
+    """Results in Gradescope's `results.json` schema, one test per property."""
+    tests = [
+        {
+            "name": f"{prop.function_id}: {prop.description}",
+            "score": prop.earned,
+            "max_score": prop.points,
+            "status": "passed" if prop.passed else "failed",
+            "output": _property_output(prop) if prop.feedback or prop.passed else fn.problem,
+            "visibility": "visible",
+        }
+        for lab in grade.labs
+        for fn in lab.functions
+        for prop in fn.properties
+    ]
+    document = {
+        "score": grade.earned,
+        "max_score": grade.points,
+        "execution_time": round(grade.seconds, 3),
+        "output": scoreboard(grade),
+        "tests": tests,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def junit_xml(grade: Grade) -> str:
+    """JUnit XML: a test suite per lab, a test case per property."""
+    root = ET.Element("testsuites", name="autograder", time=f"{grade.seconds:.3f}")
+    for lab in grade.labs:
+        cases = [(fn, prop) for fn in lab.functions for prop in fn.properties]
+        failures = sum(not prop.passed for _, prop in cases)
+        suite = ET.SubElement(
+            root, "testsuite", name=lab.lab.module, tests=str(len(cases)), failures=str(failures)
+        )
+        for fn, prop in cases:
+            case = ET.SubElement(suite, "testcase", classname=fn.function_id, name=prop.description)
+            if not prop.passed:
+                text = "\n".join(prop.feedback) or fn.problem
+                failure = ET.SubElement(case, "failure", message=(text.splitlines() or ["failed"])[0][:300])
+                failure.text = text
+    if grade.problem:
+        suite = ET.SubElement(root, "testsuite", name="grader", tests="1", failures="1")
+        case = ET.SubElement(suite, "testcase", classname="autograder", name="the grader ran")
+        ET.SubElement(case, "failure", message=grade.problem[:300]).text = grade.problem
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(grade: Grade) -> str:
+    """The scoreboard as Markdown, for a job summary or a pull-request comment."""
+    out = [f"## {grade.total_line()}", ""]
+    if grade.problem:
+        out += [f"> The grader could not finish: {_md(grade.problem)}", ""]
+    out += ["| Lab | Function | Points | Status |", "|---|---|---:|---|"]
+    for lab in grade.labs:
+        for fn in lab.functions:
+            mark = "✅" if fn.earned == fn.points else "❌"
+            out.append(
+                f"| {lab.lab.number} | `{fn.function_id}` | {fn.earned}/{fn.points} | {mark} {_md(_status(fn))} |"
+            )
+    details = _details(grade)
+    if details:
+        body = "\n".join(details).strip("\n")
+        out += ["", "<details><summary>What to fix</summary>", "", "```text", body.replace("```", "'''"), "```",
+                "", "</details>"]  # fmt: skip
+    return "\n".join(out) + "\n"

@@ -1,0 +1,54 @@
+"""Hypothesis strategies shared by the labs' graders: float64 arrays, logits, token batches."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+
+def floats(low: float = -10.0, high: float = 10.0) -> st.SearchStrategy[float]:
+    """Finite floats in [low, high], no subnormals (they only make reports harder to read)."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def arrays(shape: int | tuple[int, ...] | st.SearchStrategy, low: float = -10.0, high: float = 10.0):
+    """float64 arrays of `shape` (a shape or a strategy of shapes) with entries in [low, high]."""
+    return hnp.arrays(np.float64, shape, elements=floats(low, high))
+
+
+def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
+    """Array shapes."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+@st.composite
+def logits_targets_mask(draw: st.DrawFn, max_vocab: int = 5, scale: float = 10.0):
+    """`(logits (..., V), targets (...), mask (...))` with at least one True in the mask."""
+    vocab = draw(st.integers(2, max_vocab))
+    lead = draw(shapes(min_dims=1, max_dims=2, max_side=4))
+    logits = draw(arrays((*lead, vocab), -scale, scale))
+    targets = draw(hnp.arrays(np.int64, lead, elements=st.integers(0, vocab - 1)))
+    mask = draw(hnp.arrays(np.bool_, lead))
+    first = tuple(draw(st.integers(0, n - 1)) for n in lead)
+    mask[first] = True
+    return logits, targets, mask
+
+
+@st.composite
+def conversations(draw: st.DrawFn, vocab: int, max_count: int = 3, max_length: int = 7):
+    """A list of `(tokens, assistant_mask)` pairs over `vocab` tokens with an assistant target."""
+    count = draw(st.integers(1, max_count))
+    batch = []
+    for _ in range(count):
+        length = draw(st.integers(2, max_length))
+        tokens = draw(hnp.arrays(np.int64, length, elements=st.integers(0, vocab - 1)))
+        mask = draw(hnp.arrays(np.bool_, length))
+        batch.append((tokens, mask))
+    batch[0][1][-1] = True  # at least one assistant target in the batch
+    return batch
+
+
+def probabilities(size: int) -> st.SearchStrategy[np.ndarray]:
+    """Strictly positive probability vectors of length `size` (a softmax of bounded logits)."""
+    return arrays(size, -5.0, 5.0).map(lambda z: np.exp(z - np.logaddexp.reduce(z)))
