@@ -1,0 +1,575 @@
+"""Lab 3 — RLHF: optimising a policy against a reward while staying close to a reference.
+
+The seed course module pictures RLHF as a loop that nudges four capability scores towards a
+weighted reward. This lab first reproduces that picture, then builds the real thing on a
+policy over K candidate responses: the KL-regularised objective
+``J = E_pi[r] - beta * KL(pi || pi_ref)``, its exact gradient, gradient ascent converging to
+the closed-form optimum ``pi* ∝ pi_ref * exp(r / beta)``, the sampled REINFORCE gradient
+with a leave-one-out baseline, PPO's clipped surrogate and the k1/k2/k3 KL estimators.
+The demo ends with what the KL penalty is for: the reward–KL trade-off across ``beta`` and
+over-optimisation of a flawed proxy reward.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+import labkit
+
+
+def rlhf_capability_step(
+    capabilities: dict[str, float],
+    reward_weights: dict[str, float],
+    step_size: float = 5.0,
+    kl_penalty: float = 0.5,
+    cap: float = 100.0,
+) -> dict[str, float]:
+    """One iteration of the seed module's toy RLHF loop on capability scores.
+
+    Every capability moves up in proportion to its reward weight, damped by a constant
+    factor ``(1 - kl_penalty)``, and is clipped to ``[0, cap]``:
+    ``clip(c + reward_weights[k] * step_size * (1 - kl_penalty), 0, cap)``.
+    The name is the seed's: this factor is *not* a KL divergence, only a smaller step.
+
+    Args:
+        capabilities: Capability name -> current score.
+        reward_weights: Capability name -> weight of that capability in the reward; must have
+            exactly the keys of ``capabilities``.
+        step_size: Points gained per iteration by a capability of weight 1 (>= 0).
+        kl_penalty: Fraction of every step that is removed, in ``[0, 1]``.
+        cap: The largest score a capability can reach.
+
+    Returns:
+        The new scores as Python floats, with the keys in the order of ``capabilities``.
+        The inputs are not modified.
+
+    Raises:
+        ValueError: If the two key sets differ, ``kl_penalty`` is outside ``[0, 1]``,
+            ``step_size`` < 0, or any number is not finite.
+
+    Example:
+        >>> rlhf_capability_step({"Safety": 55.0}, {"Safety": 0.35})
+        {'Safety': 55.875}
+    """
+    raise NotImplementedError("Lab 3: rlhf_capability_step")
+
+
+def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
+    """The Kullback–Leibler divergence ``KL(p || q) = sum_i p_i * log(p_i / q_i)``.
+
+    The first argument is the distribution the expectation is taken under: in RLHF it is
+    ``kl_divergence(pi, pi_ref)``, the policy first. KL is not symmetric, so the order matters.
+
+    Conventions:
+        - Terms with ``p_i = 0`` contribute 0 (``0 * log(0 / q) = 0``), whatever ``q_i`` is.
+        - If some ``p_i > 0`` meets ``q_i = 0`` the divergence is ``inf`` (returned without
+          a numpy warning).
+        - Compute ``log(p_i) - log(q_i)``, not ``log(p_i / q_i)``: the ratio of two tiny
+          probabilities can overflow.
+
+    Args:
+        p: Probabilities, any shape; non-negative, summing to 1 (abs tol 1e-6).
+        q: Probabilities of the same shape, same requirements.
+
+    Returns:
+        ``KL(p || q)`` as a Python float: >= 0 (up to rounding), 0 when ``p == q``, possibly
+        ``inf``.
+
+    Raises:
+        ValueError: If the shapes differ, an entry is negative, or ``p`` or ``q`` does not sum
+            to 1 within 1e-6.
+
+    Example:
+        >>> round(kl_divergence([0.5, 0.5], [0.9, 0.1]), 4)
+        0.5108
+        >>> kl_divergence([0.5, 0.5], [1.0, 0.0])
+        inf
+    """
+    raise NotImplementedError("Lab 3: kl_divergence")
+
+
+def kl_regularized_objective(
+    logits: ArrayLike, ref_logits: ArrayLike, rewards: ArrayLike, beta: float
+) -> float:
+    """The KL-regularised RLHF objective ``J = E_pi[r] - beta * KL(pi || pi_ref)``.
+
+    ``pi = softmax(logits)`` is the policy over K responses, ``pi_ref = softmax(ref_logits)``
+    the frozen reference (the SFT model). The KL is ``KL(pi || pi_ref)``: the policy first,
+    the expectation under the policy. Work with log-probabilities from a stable log-softmax
+    (``log_pi = logits - logsumexp(logits)``) and write
+    ``J = sum_y pi(y) * (r(y) - beta * (log_pi(y) - log_pi_ref(y)))``. Going through
+    probabilities instead (``np.log(softmax(...))``) breaks for large logits: ``pi_ref`` can
+    underflow to 0 where ``pi`` is not, and the KL becomes inf. Here ``J`` is finite for
+    logits up to ±1e3.
+
+    Args:
+        logits: Policy logits, shape (K,).
+        ref_logits: Reference logits, shape (K,).
+        rewards: Reward of each response, shape (K,).
+        beta: KL coefficient, >= 0 (0 means plain reward maximisation).
+
+    Returns:
+        ``J`` as a Python float. Adding a constant to ``logits`` or ``ref_logits`` leaves it
+        unchanged; adding ``c`` to every reward adds ``c``.
+
+    Raises:
+        ValueError: If the three shapes differ (or are not a non-empty (K,)), or ``beta`` < 0.
+
+    Example:
+        >>> kl_regularized_objective([0.0, 0.0], [0.0, 0.0], [1.0, 3.0], beta=0.5)
+        2.0
+    """
+    raise NotImplementedError("Lab 3: kl_regularized_objective")
+
+
+def kl_regularized_gradient(
+    logits: ArrayLike, ref_logits: ArrayLike, rewards: ArrayLike, beta: float
+) -> np.ndarray:
+    """The exact gradient ``dJ/dlogits`` of ``kl_regularized_objective``.
+
+    Derivation. Write ``J = sum_y pi(y) * (r(y) - beta * (log pi(y) - log pi_ref(y)))``.
+    Treating the probabilities as free variables,
+    ``dJ/dpi(y) = a(y)`` with ``a = r - beta * (log pi - log pi_ref) - beta``
+    (the last ``-beta`` comes from differentiating the ``log pi`` inside the sum).
+    The softmax Jacobian is ``dpi(y)/dz(k) = pi(y) * ([y == k] - pi(k))``, so
+
+        ``dJ/dz = pi * (a - E_pi[a])``,  with ``E_pi[a] = sum_y pi(y) * a(y)``.
+
+    Subtracting ``E_pi[a]`` is what makes the gradient sum to 0 (adding the same constant to
+    every logit changes nothing); the constant ``-beta`` in ``a`` cancels in that subtraction.
+    Use log-probabilities from a stable log-softmax so that the result is finite for logits
+    up to ±1e3.
+
+    Args:
+        logits: Policy logits, shape (K,).
+        ref_logits: Reference logits, shape (K,).
+        rewards: Reward of each response, shape (K,).
+        beta: KL coefficient, >= 0.
+
+    Returns:
+        ``dJ/dlogits``, a float64 array of shape (K,) whose entries sum to 0 (up to rounding).
+        It is zero exactly at ``logits = log optimal_policy(...) + constant``.
+
+    Raises:
+        ValueError: If the three shapes differ (or are not a non-empty (K,)), or ``beta`` < 0.
+
+    Example:
+        >>> kl_regularized_gradient([0.0, 0.0], [0.0, 0.0], [1.0, 3.0], beta=0.5)
+        array([-0.5,  0.5])
+    """
+    raise NotImplementedError("Lab 3: kl_regularized_gradient")
+
+
+def rlhf_update(
+    logits: ArrayLike, ref_logits: ArrayLike, rewards: ArrayLike, beta: float, lr: float
+) -> np.ndarray:
+    """One step of gradient *ascent* on ``J``: ``logits + lr * kl_regularized_gradient(...)``.
+
+    ``J`` is maximised, so the step adds the gradient. The input ``logits`` are not modified;
+    a new array is returned.
+
+    Args:
+        logits: Policy logits, shape (K,).
+        ref_logits: Reference logits, shape (K,).
+        rewards: Reward of each response, shape (K,).
+        beta: KL coefficient, >= 0.
+        lr: Step size, > 0.
+
+    Returns:
+        The updated logits, a float64 array of shape (K,).
+
+    Raises:
+        ValueError: If the three shapes differ, ``beta`` < 0, or ``lr`` <= 0.
+
+    Example:
+        >>> rlhf_update([0.0, 0.0], [0.0, 0.0], [1.0, 3.0], beta=0.5, lr=2.0)
+        array([-1.,  1.])
+    """
+    raise NotImplementedError("Lab 3: rlhf_update")
+
+
+def optimal_policy(ref_logits: ArrayLike, rewards: ArrayLike, beta: float) -> np.ndarray:
+    """The maximiser of ``J``: ``pi*(y) = pi_ref(y) * exp(r(y) / beta) / Z``.
+
+    Work in log space: ``log pi*(y) = log pi_ref(y) + r(y) / beta - log Z``, and since a
+    softmax ignores constants, ``pi* = softmax(ref_logits + rewards / beta)``. Subtract the
+    maximum before exponentiating so that large ``r / beta`` (small ``beta``) cannot overflow;
+    as ``beta -> 0`` the policy puts all its mass on the best-rewarded response(s).
+
+    Args:
+        ref_logits: Reference logits, shape (K,).
+        rewards: Reward of each response, shape (K,).
+        beta: KL coefficient, > 0.
+
+    Returns:
+        The probabilities ``pi*``, a float64 array of shape (K,) summing to 1. At this policy
+        ``J = beta * log E_pi_ref[exp(r / beta)]``, the largest value ``J`` can take.
+
+    Raises:
+        ValueError: If ``beta`` <= 0 or the shapes differ (or are not a non-empty (K,)).
+
+    Example:
+        >>> optimal_policy([0.0, 0.0], [0.0, np.log(3.0)], beta=1.0)
+        array([0.25, 0.75])
+    """
+    raise NotImplementedError("Lab 3: optimal_policy")
+
+
+def reinforce_kl_gradient(
+    logits: ArrayLike, ref_logits: ArrayLike, samples: ArrayLike, sample_rewards: ArrayLike, beta: float
+) -> np.ndarray:
+    """The sampled (REINFORCE) estimate of ``dJ/dlogits`` with a leave-one-out baseline.
+
+    ``samples`` are responses drawn from ``pi = softmax(logits)``. For each sample ``y_i``:
+
+    - the shaped reward folds the KL in:
+      ``s_i = r_i - beta * (log pi(y_i) - log pi_ref(y_i))`` (log-probabilities from a stable
+      log-softmax);
+    - the leave-one-out baseline is the mean shaped reward of the *other* samples,
+      ``b_i = (sum_j s_j - s_i) / (n - 1)`` (not the mean of all n: including ``s_i`` itself
+      correlates the baseline with the sample and biases the estimate by a factor (n-1)/n);
+    - the score function of a softmax is ``d log pi(y_i) / dlogits = onehot(y_i) - pi``.
+
+    The estimate is ``mean_i (s_i - b_i) * (onehot(y_i) - pi)``. Because ``b_i`` does not
+    depend on ``y_i``, its expectation is exactly ``kl_regularized_gradient(...)``.
+
+    Args:
+        logits: Policy logits, shape (K,).
+        ref_logits: Reference logits, shape (K,).
+        samples: Sampled response indices, integers in ``[0, K)``, shape (n,), n >= 2.
+        sample_rewards: Reward of each sample, shape (n,).
+        beta: KL coefficient, >= 0.
+
+    Returns:
+        The gradient estimate, a float64 array of shape (K,).
+
+    Raises:
+        ValueError: If n < 2, a sample is not an integer in ``[0, K)``, ``beta`` < 0, the
+            lengths of ``samples`` and ``sample_rewards`` differ, or ``logits`` and
+            ``ref_logits`` differ in shape.
+
+    Example:
+        >>> reinforce_kl_gradient([0.0, 0.0], [0.0, 0.0], [0, 1], [1.0, 3.0], beta=0.5)
+        array([-1.,  1.])
+    """
+    raise NotImplementedError("Lab 3: reinforce_kl_gradient")
+
+
+def ppo_clip_objective(
+    logp_new: ArrayLike, logp_old: ArrayLike, advantages: ArrayLike, clip_eps: float = 0.2
+) -> float:
+    """PPO's clipped surrogate objective (to be maximised).
+
+    With the probability ratio ``rho = exp(logp_new - logp_old)`` per sample:
+
+        ``mean(min(rho * A, clip(rho, 1 - clip_eps, 1 + clip_eps) * A))``.
+
+    It is the *minimum* (the pessimistic bound) of the unclipped and clipped terms, not the
+    maximum: for ``A > 0`` the gain stops growing once ``rho > 1 + clip_eps``; for ``A < 0``
+    the loss keeps growing for large ``rho`` and is only capped from below by
+    ``rho >= 1 - clip_eps``. Equivalently, per sample: ``min(rho, 1 + clip_eps) * A`` when
+    ``A >= 0`` and ``max(rho, 1 - clip_eps) * A`` when ``A < 0``; computing it that way never
+    exponentiates a log-ratio larger than needed, so no overflow for positive advantages.
+
+    Args:
+        logp_new: Log-probabilities of the sampled responses under the policy being
+            optimised, shape (n,).
+        logp_old: Log-probabilities under the policy that drew the samples, shape (n,).
+        advantages: Advantage estimate ``A`` of each sample, shape (n,).
+        clip_eps: Clipping range, in ``(0, 1)``.
+
+    Returns:
+        The mean clipped surrogate as a Python float; equals ``mean(A)`` when
+        ``logp_new == logp_old``.
+
+    Raises:
+        ValueError: If the three lengths differ or ``clip_eps`` is outside ``(0, 1)``.
+
+    Example:
+        >>> ppo_clip_objective([np.log(2.0)], [0.0], [1.0])  # rho = 2 clipped to 1.2
+        1.2
+    """
+    raise NotImplementedError("Lab 3: ppo_clip_objective")
+
+
+def kl_estimators(logp: ArrayLike, logp_ref: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-sample estimators of ``KL(pi || pi_ref)`` for samples drawn from ``pi`` (Schulman).
+
+    With ``log_ratio = logp - logp_ref = log(pi(y) / pi_ref(y))`` for each sample:
+
+    - ``k1 = log_ratio``: unbiased, but a single value can be negative and its variance is high;
+    - ``k2 = log_ratio**2 / 2``: always >= 0, low variance, biased (exact only to second order);
+    - ``k3 = exp(-log_ratio) - 1 + log_ratio``: unbiased (``E_pi[pi_ref / pi] = 1``) and
+      always >= 0 (because ``exp(x) >= 1 + x``), usually the best of the three.
+      Note the minus sign inside the exponential: the ratio is ``pi_ref / pi``.
+
+    The samples must come from ``pi``, the first distribution of the KL; the mean of an
+    estimator over many samples approximates the KL.
+
+    Args:
+        logp: ``log pi(y_i)`` for each sample, any shape.
+        logp_ref: ``log pi_ref(y_i)`` for the same samples, the same shape.
+
+    Returns:
+        ``(k1, k2, k3)``, three float64 arrays of the shape of ``logp``.
+
+    Raises:
+        ValueError: If the shapes differ.
+
+    Example:
+        >>> k1, k2, k3 = kl_estimators([0.0], [np.log(2.0)])
+        >>> round(float(k1[0]), 4), round(float(k2[0]), 4), round(float(k3[0]), 4)
+        (-0.6931, 0.2402, 0.3069)
+    """
+    raise NotImplementedError("Lab 3: kl_estimators")
+
+
+# --------------------------------------------------------------------------------------------
+# Demo
+# --------------------------------------------------------------------------------------------
+
+SEED_CAPABILITIES = {"Helpfulness": 65.0, "Clarity": 70.0, "Safety": 55.0, "Refusal Robustness": 40.0}
+SEED_REWARD_WEIGHTS = {"Helpfulness": 0.30, "Clarity": 0.20, "Safety": 0.35, "Refusal Robustness": 0.15}
+SEED_ITERATIONS = 5
+
+# K candidate answers to one prompt: the seed's response styles and a few more. The reference
+# (SFT) policy, the "true" reward (what people actually want) and each answer's length.
+RESPONSES = (
+    "Generic",
+    "Detailed",
+    "Too long",
+    "Unsafe",
+    "Concise",
+    "Over-refusal",
+    "Hallucinated",
+    "Sycophantic",
+)
+REFERENCE_PROBS = np.array([0.26, 0.10, 0.04, 0.06, 0.14, 0.12, 0.08, 0.20])
+TRUE_REWARDS = np.array([0.0, 1.5, -0.3, -2.0, 1.0, -0.8, -1.5, -0.3])
+LENGTHS = np.array([120, 350, 900, 200, 80, 40, 400, 250])
+LENGTH_BONUS_PER_100_TOKENS = 0.4
+DEMO_BETA = 0.5
+
+
+def _probabilities(logits: np.ndarray) -> np.ndarray:
+    return np.exp(logits - np.logaddexp.reduce(logits))
+
+
+def _seed_reward(capabilities: dict[str, float]) -> float:
+    return sum(SEED_REWARD_WEIGHTS[k] * capabilities[k] for k in SEED_REWARD_WEIGHTS)
+
+
+def _seed_section() -> None:
+    labkit.heading("1. The seed's RLHF table (rlhf_capability_step, 5 iterations)")
+    history = [dict(SEED_CAPABILITIES)]
+    for _ in range(SEED_ITERATIONS):
+        history.append(rlhf_capability_step(history[-1], SEED_REWARD_WEIGHTS))
+    rows = [[i, *caps.values(), _seed_reward(caps)] for i, caps in enumerate(history)]
+    labkit.print_table(
+        ["Iteration", *SEED_CAPABILITIES, "Total reward"], rows, ["d", ".1f", ".1f", ".1f", ".1f", ".1f"]
+    )
+    start, end = _seed_reward(history[0]), _seed_reward(history[-1])
+    print(f"\nTotal reward {start:.1f} -> {end:.1f} ({end - start:+.1f}).")
+    steps_to_cap = 0
+    caps = dict(SEED_CAPABILITIES)
+    while any(value < 100.0 for value in caps.values()):
+        caps = rlhf_capability_step(caps, SEED_REWARD_WEIGHTS)
+        steps_to_cap += 1
+    print(
+        "What this toy misses: its 'kl_penalty' only halves every step; no distribution is compared\n"
+        "with a reference, so nothing pulls the model back and nothing converges. Each score grows\n"
+        "by the same amount every iteration until the clip: after "
+        f"{steps_to_cap} iterations all four sit at 100.\n"
+        "The rest of the demo optimises a real policy against a real KL penalty."
+    )
+
+
+def _policy_section(ref_logits: np.ndarray) -> np.ndarray:
+    labkit.heading(
+        f"2a. A policy over {len(RESPONSES)} responses, exact gradient ascent (beta = {DEMO_BETA})"
+    )
+    ref = np.exp(ref_logits)
+    target = optimal_policy(ref_logits, TRUE_REWARDS, DEMO_BETA)
+    logits = ref_logits.copy()
+    rows = []
+    for step in range(1001):
+        if step in (0, 1, 2, 5, 10, 20, 50, 100, 300, 1000):
+            pi = _probabilities(logits)
+            objective = kl_regularized_objective(logits, ref_logits, TRUE_REWARDS, DEMO_BETA)
+            rows.append(
+                [step, pi @ TRUE_REWARDS, kl_divergence(pi, ref), objective, kl_divergence(pi, target)]
+            )
+        logits = rlhf_update(logits, ref_logits, TRUE_REWARDS, DEMO_BETA, lr=5.0)
+    labkit.print_table(
+        ["Step", "E_pi[r]", "KL(pi||ref)", "J", "KL(pi||pi*)"], rows, ["d", ".4f", ".4f", ".4f", ".2e"]
+    )
+    best_j = DEMO_BETA * np.log(ref @ np.exp(TRUE_REWARDS / DEMO_BETA))
+    print(
+        f"Closed form at pi*: J* = beta * log E_ref[exp(r / beta)] = {best_j:.4f}. The last steps are slow:\n"
+        "the gradient of a logit is proportional to its probability, so rare responses move slowly."
+    )
+    final = _probabilities(logits)
+    labkit.print_table(
+        ["Response", "reward", "pi_ref", "pi after 1000 steps", "optimal_policy"],
+        [[name, TRUE_REWARDS[k], ref[k], final[k], target[k]] for k, name in enumerate(RESPONSES)],
+        ["", "+.1f", ".3f", ".3f", ".3f"],
+    )
+    return target
+
+
+def _reinforce_section(ref_logits: np.ndarray, target: np.ndarray) -> None:
+    labkit.heading("2b. The sampled route: REINFORCE with a leave-one-out baseline (8 samples/step)")
+    rng = np.random.default_rng(3)
+    batch, lr = 8, 0.5
+    ref = np.exp(ref_logits)
+    logits = ref_logits.copy()
+    rows = []
+    for step in range(3001):
+        pi = _probabilities(logits)
+        if step in (0, 100, 300, 1000, 3000):
+            rows.append([step, pi @ TRUE_REWARDS, kl_divergence(pi, ref), kl_divergence(pi, target)])
+        samples = rng.choice(len(RESPONSES), size=batch, p=pi)
+        grad = reinforce_kl_gradient(logits, ref_logits, samples, TRUE_REWARDS[samples], DEMO_BETA)
+        logits = logits + lr / (1 + step / 500) * grad
+    labkit.print_table(["Step", "E_pi[r]", "KL(pi||ref)", "KL(pi||pi*)"], rows, ["d", ".4f", ".4f", ".2e"])
+    print("Noisy steps, but the same optimum: KL to pi* shrinks as the step size decays.")
+
+    print("\nEstimating KL(pi||ref) from 500 samples of a policy (what an RLHF trainer logs):")
+    trained = logits - np.logaddexp.reduce(logits)
+    near = np.log(optimal_policy(ref_logits, TRUE_REWARDS, 3.0))
+    est_rows = []
+    for label, log_pi in (("near ref (pi* at beta=3)", near), ("trained above", trained)):
+        pi = np.exp(log_pi)
+        samples = rng.choice(len(RESPONSES), size=500, p=pi)
+        sampled = kl_estimators(log_pi[samples], ref_logits[samples])
+        expected = [pi @ values for values in kl_estimators(log_pi, ref_logits)]
+        exact = kl_divergence(pi, ref)
+        for name, values, mean in zip(("k1", "k2", "k3"), sampled, expected, strict=True):
+            std_error = values.std() / np.sqrt(values.size)
+            est_rows.append([label, name, values.mean(), std_error, np.mean(values < 0), mean, exact])
+    labkit.print_table(
+        ["Policy", "Estimator", "sample mean", "std error", "share < 0", "E_pi[estimator]", "exact KL"],
+        est_rows,
+        ["", "", ".4f", ".4f", ".2f", ".4f", ".4f"],
+    )
+    print(
+        "E_pi[k1] and E_pi[k3] equal the KL exactly (unbiased); E_pi[k2] does not (biased, more so far\n"
+        "from the reference). Single k1 values are often negative; k3 never is, and near the reference it\n"
+        "is far less noisy than k1. Far from it, rare samples with a large pi_ref / pi give k3 a heavy tail."
+    )
+
+
+def _frontier(ref_logits: np.ndarray, rewards: np.ndarray, betas: np.ndarray) -> np.ndarray:
+    """Rows (beta, E_pi*[r], KL(pi*||ref), index of the likeliest response, its probability)."""
+    ref = np.exp(ref_logits)
+    rows = []
+    for beta in betas:
+        pi = optimal_policy(ref_logits, rewards, beta)
+        rows.append([beta, pi @ rewards, kl_divergence(pi, ref), np.argmax(pi), pi.max()])
+    return np.array(rows)
+
+
+def _frontier_section(ref_logits: np.ndarray, plt, folder) -> None:
+    labkit.heading("3. The reward-KL frontier: optimal_policy across beta")
+    betas = np.array([0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
+    frontier = _frontier(ref_logits, TRUE_REWARDS, betas)
+    rows = [[beta, reward, kl, RESPONSES[int(top)], prob] for beta, reward, kl, top, prob in frontier]
+    labkit.print_table(
+        ["beta", "E_pi*[r]", "KL(pi*||ref)", "top response", "its prob"],
+        rows,
+        [".2f", ".4f", ".4f", "", ".3f"],
+    )
+    ref = np.exp(ref_logits)
+    best = int(np.argmax(TRUE_REWARDS))
+    print(
+        f"Reference policy: E_ref[r] = {ref @ TRUE_REWARDS:.4f}, best response '{RESPONSES[best]}' "
+        f"(reward {TRUE_REWARDS[best]:+.1f}).\n"
+        f"Too weak a penalty (beta -> 0): the policy collapses onto '{RESPONSES[best]}' (probability 1)\n"
+        f"and KL climbs to its ceiling -log pi_ref({RESPONSES[best]}) = {-np.log(ref[best]):.3f}; with the\n"
+        "astronomically many answers of a real language model there is no such ceiling and KL explodes.\n"
+        "Too strong (beta = 10): KL ~ 0 and the reward barely moves from the reference's."
+    )
+    if plt is not None:
+        dense = _frontier(ref_logits, TRUE_REWARDS, np.logspace(-2, 1, 60))
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(dense[:, 2], dense[:, 1], "-")
+        ax.plot(frontier[:, 2], frontier[:, 1], "o")
+        for beta, reward, kl, _, _ in frontier[frontier[:, 0] >= 0.1]:
+            label = "beta <= 0.1" if beta == 0.1 else f"beta = {beta:g}"
+            ax.annotate(label, (kl, reward), textcoords="offset points", xytext=(6, -12), fontsize=8)
+        ax.set_xlabel("KL(pi* || pi_ref)")
+        ax.set_ylabel("expected reward E_pi*[r]")
+        ax.set_title("Reward-KL frontier of the RLHF optimum")
+        print(f"wrote {labkit.save_figure(fig, folder, 'lab3_reward_kl_frontier')}")
+
+
+def _overoptimisation_section(ref_logits: np.ndarray, plt, folder) -> None:
+    labkit.heading("4. Over-optimisation: a proxy reward model that likes long answers")
+    proxy = TRUE_REWARDS + LENGTH_BONUS_PER_100_TOKENS * LENGTHS / 100
+    labkit.print_table(
+        ["Response", "length", "r_true", "r_proxy"],
+        [[name, LENGTHS[k], TRUE_REWARDS[k], proxy[k]] for k, name in enumerate(RESPONSES)],
+        ["", "d", "+.2f", "+.2f"],
+    )
+    print(f"r_proxy = r_true + {LENGTH_BONUS_PER_100_TOKENS} per 100 tokens: it ranks 'Too long' first.\n")
+    ref = np.exp(ref_logits)
+    betas = np.array([10.0, 3.0, 1.5, 1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02])
+    rows = []
+    for beta in betas:
+        pi = optimal_policy(ref_logits, proxy, beta)
+        honest = optimal_policy(ref_logits, TRUE_REWARDS, beta)
+        rows.append(
+            [beta, kl_divergence(pi, ref), pi @ proxy, pi @ TRUE_REWARDS, pi[2], honest @ TRUE_REWARDS]
+        )
+    labkit.print_table(
+        ["beta", "KL(pi||ref)", "proxy reward", "true reward", "P(Too long)", "true, if trained on r_true"],
+        rows,
+        [".2f", ".3f", ".3f", ".3f", ".2f", ".3f"],
+    )
+    dense_betas = np.logspace(-2, 1, 400)
+    curves = np.array(
+        [
+            [kl_divergence(pi, ref), pi @ proxy, pi @ TRUE_REWARDS]
+            for pi in (optimal_policy(ref_logits, proxy, b) for b in dense_betas)
+        ]
+    )
+    peak = int(np.argmax(curves[:, 2]))
+    print(
+        "As beta falls and KL grows, the proxy reward only rises. The true reward peaks at "
+        f"{curves[peak, 2]:.3f}\nnear beta = {dense_betas[peak]:.2f} (KL = {curves[peak, 0]:.2f}), "
+        f"then falls to {curves[0, 2]:.3f} as the policy collapses onto\n'Too long', below the reference's "
+        f"{ref @ TRUE_REWARDS:.3f}. Trained on r_true (last column), lower betas keep paying off.\n"
+        "The KL penalty is what keeps the optimiser from exploiting the reward model's flaw; finding the\n"
+        "peak needs labels the proxy does not provide."
+    )
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(curves[:, 0], curves[:, 1], label="proxy reward (optimised)")
+        ax.plot(curves[:, 0], curves[:, 2], label="true reward")
+        ax.axvline(curves[peak, 0], color="grey", linestyle=":", label="true reward peaks")
+        ax.set_xlabel("KL(pi* || pi_ref)")
+        ax.set_ylabel("expected reward under pi*(r_proxy, beta)")
+        ax.set_title("Over-optimisation of a length-biased reward model")
+        ax.legend()
+        print(f"wrote {labkit.save_figure(fig, folder, 'lab3_overoptimisation')}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the Lab 3 demo: the seed table, then a real KL-regularised policy."""
+    args = labkit.demo_arguments(
+        "Lab 3 — RLHF with a KL penalty, from the seed's toy to the real objective.", argv
+    )
+    plt = labkit.plotting() if args.plots is not None else None
+    if args.plots is not None and plt is None:
+        print("matplotlib is not installed: printing the tables without figures.")
+    ref_logits = np.log(REFERENCE_PROBS)
+    _seed_section()
+    target = _policy_section(ref_logits)
+    _reinforce_section(ref_logits, target)
+    _frontier_section(ref_logits, plt, args.plots)
+    _overoptimisation_section(ref_logits, plt, args.plots)
+
+
+if __name__ == "__main__":
+    labkit.run_demo(main)
