@@ -1,0 +1,102 @@
+"""Grade the grader: the reference scores full marks, stubs score 0, every plausible mistake
+loses points on the function it breaks, every property is failed by some mistake, and correct
+alternative implementations keep full marks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import grade_submission, main
+from autograder.engine import grade_function
+from autograder.labs import LAB_MODULES, available_labs, load_lab
+from autograder.sandbox import IsolatedModule
+from tests.variants import Variant, load_all, submission
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = load_all()
+WRONG = [v for v in VARIANTS if not v.correct]
+CORRECT = [v for v in VARIANTS if v.correct]
+
+
+@pytest.fixture(scope="session")
+def wrong_results(tmp_path_factory) -> dict[Variant, list[str]]:
+    """Each wrong variant graded on the function it replaces: the properties it fails."""
+    results = {}
+    for i, variant in enumerate(WRONG):
+        folder = submission(variant, tmp_path_factory.mktemp(f"wrong{i}"))
+        lab = load_lab(next(n for n, name in LAB_MODULES.items() if name == variant.lab))
+        graded = next(g for g in lab.functions if g.name == variant.function)
+        module = IsolatedModule(folder, variant.lab)
+        try:
+            result = grade_function(graded, module)
+        finally:
+            module.close()
+        results[variant] = [p.description for p in result.properties if not p.passed]
+    return results
+
+
+def test_reference_scores_full_marks(tmp_path):
+    assert main(["--submission", str(ROOT / "solutions"), "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["score"] == report["max_score"] > 0
+
+
+def test_stubs_score_zero_and_exit_1(tmp_path, capsys):
+    assert main(["--submission", str(ROOT / "exercises"), "--json", str(tmp_path / "r.json")]) == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["score"] == 0
+    assert all(t["status"] == "failed" for t in report["tests"])
+    out = capsys.readouterr().out
+    assert "not implemented yet" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("variant", WRONG, ids=lambda v: f"{v.lab}.{v.id}")
+def test_wrong_variant_loses_points(variant, wrong_results):
+    assert wrong_results[variant], (
+        f"no property of {variant.lab}.{variant.function} catches: {variant.description}"
+    )
+
+
+@pytest.mark.parametrize("number", available_labs())
+def test_every_property_is_failed_by_some_wrong_variant(number, wrong_results):
+    lab = load_lab(number)
+    caught = {(v.function, d) for v, failed in wrong_results.items() if v.lab == lab.module for d in failed}
+    never = [
+        f"{g.name}: {p.description}"
+        for g in lab.functions
+        for p in g.properties
+        if (g.name, p.description) not in caught
+    ]
+    assert not never, "properties that no wrong variant fails (add one to tests/variants/):\n" + "\n".join(
+        never
+    )
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=lambda v: f"{v.lab}.{v.description}")
+def test_correct_alternative_keeps_full_marks(variant, tmp_path):
+    folder = submission(variant, tmp_path)
+    number = next(n for n, name in LAB_MODULES.items() if name == variant.lab)
+    (result,) = grade_submission(folder, [number], 2.0)
+    lost = [f"{f.function_id}: {p.description}: {p.feedback}" for f in result.functions for p in f.properties
+            if not p.passed]  # fmt: skip
+    assert not lost, "\n".join(lost)
+
+
+@pytest.mark.parametrize("number", available_labs())
+def test_correct_alternatives_exist_for_every_lab(number):
+    assert sum(v.lab == LAB_MODULES[number] for v in CORRECT) >= 2
+
+
+def test_grading_is_deterministic(tmp_path):
+    variants = [v for v in WRONG if v.lab == "lab1_sft"][:1]
+    folder = submission(variants[0], tmp_path / "sub")
+    reports = []
+    for run in range(2):
+        main(["--submission", str(folder), "--lab", "1", "--json", str(tmp_path / f"{run}.json")])
+        report = json.loads((tmp_path / f"{run}.json").read_text())
+        report.pop("execution_time")
+        reports.append(report)
+    assert reports[0] == reports[1]

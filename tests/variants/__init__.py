@@ -1,0 +1,96 @@
+"""Plausible wrong implementations and correct alternatives of the lab functions.
+
+Each `tests/variants/labN_*.py` defines functions named like the lab functions they replace:
+
+    @wrong("per-sequence mean instead of per-token mean")
+    def masked_mean_nll(logits, targets, mask): ...
+
+    @correct("loops")
+    def log_softmax(logits, axis=-1): ...
+
+`submission()` writes a lab file that takes the reference (`from _reference import *`) and
+overrides just those functions, so a wrong variant can only cost points on its own function.
+"""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Replacement source for lab functions; `function` is the one a wrong variant breaks."""
+
+    lab: str
+    function: str
+    description: str
+    sources: tuple[str, ...]
+    correct: bool
+
+    @property
+    def id(self) -> str:
+        """A short test id."""
+        return f"{self.function}: {self.description}"
+
+
+REGISTRY: list[Variant] = []
+
+
+def _source(function: Callable) -> str:
+    lines = textwrap.dedent(inspect.getsource(function)).splitlines()
+    while lines[0].startswith("@"):
+        lines.pop(0)
+    return "\n".join(lines) + "\n"
+
+
+def wrong(description: str) -> Callable[[Callable], Callable]:
+    """Register a plausible mistake in the decorated lab function."""
+
+    def register(function: Callable) -> Callable:
+        lab = function.__module__.rsplit(".", 1)[-1]
+        REGISTRY.append(Variant(lab, function.__name__, description, (_source(function),), False))
+        return function
+
+    return register
+
+
+def correct(group: str) -> Callable[[Callable], Callable]:
+    """Register the decorated function in a correct alternative implementation named `group`."""
+
+    def register(function: Callable) -> Callable:
+        lab = function.__module__.rsplit(".", 1)[-1]
+        for i, variant in enumerate(REGISTRY):
+            if variant.correct and variant.lab == lab and variant.description == group:
+                REGISTRY[i] = Variant(lab, "*", group, (*variant.sources, _source(function)), True)
+                return function
+        REGISTRY.append(Variant(lab, "*", group, (_source(function),), True))
+        return function
+
+    return register
+
+
+def submission(variant: Variant, folder: Path) -> Path:
+    """Write a submission folder holding the reference with the variant's functions swapped in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for helper in SOLUTIONS.glob("*.py"):
+        shutil.copy(helper, folder / helper.name)
+    shutil.copy(SOLUTIONS / f"{variant.lab}.py", folder / "_reference.py")
+    header = "import math\n\nimport numpy as np\n\nfrom _reference import *  # noqa: F403\n\n\n"
+    (folder / f"{variant.lab}.py").write_text(header + "\n\n".join(variant.sources))
+    return folder
+
+
+def load_all() -> list[Variant]:
+    """Import every variants module and return the registry."""
+    import importlib
+
+    for path in sorted(Path(__file__).parent.glob("lab*.py")):
+        importlib.import_module(f"tests.variants.{path.stem}")
+    return REGISTRY

@@ -1,0 +1,302 @@
+"""Plausible mistakes in Lab 1 (each must lose points) and two correct alternatives."""
+
+import numpy as np
+
+from tests.variants import correct, wrong
+
+# --- wrong ----------------------------------------------------------------------------------
+
+
+@wrong("no cap at 100")
+def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
+    return {d: float(b + mixture.get(d, 0.0) * max_gain) for d, b in base_scores.items()}
+
+
+@wrong("no input validation")
+def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
+    return {d: float(min(cap, b + mixture.get(d, 0.0) * max_gain)) for d, b in base_scores.items()}
+
+
+@wrong("keys in sorted order instead of the order of base_scores")
+def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
+    import _reference
+
+    result = _reference.sft_gain(base_scores, mixture, max_gain, cap)
+    return {d: result[d] for d in sorted(result)}
+
+
+@wrong("overflowing softmax: log(exp(x) / sum(exp(x)))")
+def log_softmax(logits, axis=-1):
+    x = np.asarray(logits, dtype=float)
+    e = np.exp(x)
+    return np.log(e / e.sum(axis=axis, keepdims=True))
+
+
+@wrong("normalises along axis 0 whatever `axis` says")
+def log_softmax(logits, axis=-1):
+    x = np.asarray(logits, dtype=float)
+    m = x.max(axis=0, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=0, keepdims=True))
+
+
+@wrong("off-by-one mask: the mask of the inputs, assistant_mask[:-1]")
+def next_token_targets(tokens, assistant_mask):
+    tokens, assistant_mask = np.asarray(tokens), np.asarray(assistant_mask, dtype=bool)
+    if tokens.shape != assistant_mask.shape or len(tokens) < 2:
+        raise ValueError("tokens and assistant_mask must have the same length >= 2")
+    return tokens[:-1], tokens[1:], assistant_mask[:-1]
+
+
+@wrong("no validation of lengths")
+def next_token_targets(tokens, assistant_mask):
+    tokens, assistant_mask = np.asarray(tokens), np.asarray(assistant_mask, dtype=bool)
+    return tokens[:-1], tokens[1:], assistant_mask[1:]
+
+
+@wrong("per-sequence (per-row) mean instead of per-token mean")
+def masked_mean_nll(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    nll = -np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1)[..., 0]
+    rows, row_masks = nll.reshape(-1, nll.shape[-1]), mask.reshape(-1, nll.shape[-1])
+    return float(np.mean([r[m].mean() for r, m in zip(rows, row_masks) if m.any()]))
+
+
+@wrong("sum instead of mean (missing normaliser)")
+def masked_mean_nll(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    nll = -np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1)[..., 0]
+    return float(nll[mask].sum())
+
+
+@wrong("mean over every position, mask ignored")
+def masked_mean_nll(logits, targets, mask):
+    logits, targets = np.asarray(logits, float), np.asarray(targets)
+    return float(-np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1).mean())
+
+
+@wrong("log(softmax) that underflows to log(0) at large logits")
+def masked_mean_nll(logits, targets, mask):
+    _reference.masked_mean_nll(logits, targets, mask)  # the reference's validation
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    return float(-np.log(np.take_along_axis(p, targets[..., None], axis=-1)[..., 0][mask]).mean())
+
+
+@wrong("no validation of targets and mask")
+def masked_mean_nll(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    nll = -np.take_along_axis(log_softmax(logits), np.clip(targets, 0, logits.shape[-1] - 1)[..., None], -1)
+    return float(nll[..., 0][mask].mean()) if mask.shape == nll.shape[:-1] and mask.any() else 0.0
+
+
+@wrong("onehot - softmax: the sign of the gradient flipped")
+def masked_mean_nll_grad(logits, targets, mask):
+    return -_reference.masked_mean_nll_grad(logits, targets, mask)
+
+
+@wrong("divides by the number of positions instead of masked-in tokens")
+def masked_mean_nll_grad(logits, targets, mask):
+    mask = np.asarray(mask, bool)
+    return _reference.masked_mean_nll_grad(logits, targets, mask) * mask.sum() / mask.size
+
+
+@wrong("forgets the mask on the rows")
+def masked_mean_nll_grad(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    onehot = np.arange(logits.shape[-1]) == targets[..., None]
+    return (np.exp(log_softmax(logits)) - onehot) / mask.sum()
+
+
+@wrong("no validation")
+def masked_mean_nll_grad(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    onehot = np.arange(logits.shape[-1]) == np.asarray(targets)[..., None]
+    return (np.exp(log_softmax(logits)) - onehot) * mask[..., None] / max(mask.sum(), 1)
+
+
+@wrong("ascent instead of descent: W + lr * grad")
+def sft_step(W, conversations, lr):
+    new_W, loss = _reference.sft_step(W, conversations, lr)
+    return 2 * np.asarray(W, float) - new_W, loss
+
+
+@wrong("loss reported after the update")
+def sft_step(W, conversations, lr):
+    new_W, _ = _reference.sft_step(W, conversations, lr)
+    return new_W, _reference.sft_step(new_W, conversations, lr)[1]
+
+
+@wrong("mean per conversation instead of per token over the batch")
+def sft_step(W, conversations, lr):
+    W = np.asarray(W, float)
+    parts = [_reference.sft_step(W, [c], lr) for c in conversations if np.asarray(c[1])[1:].any()]
+    return np.mean([p[0] for p in parts], axis=0), float(np.mean([p[1] for p in parts]))
+
+
+@wrong("modifies W in place")
+def sft_step(W, conversations, lr):
+    new_W, loss = _reference.sft_step(W, conversations, lr)
+    if isinstance(W, np.ndarray):
+        W[...] = new_W
+    return new_W, loss
+
+
+@wrong("no validation of lr")
+def sft_step(W, conversations, lr):
+    return _reference.sft_step(W, conversations, abs(lr) or 1.0)
+
+
+@wrong("scatters the gradient with G[inputs] += g, losing repeated input tokens")
+def sft_step(W, conversations, lr):
+    _reference.sft_step(W, conversations, lr)  # the reference's validation
+    W = np.asarray(W, float)
+    parts = [next_token_targets(t, m) for t, m in conversations]
+    inputs, targets, mask = (np.concatenate(p) for p in zip(*parts))
+    rows = masked_mean_nll_grad(W[inputs], targets, mask)
+    grad = np.zeros_like(W)
+    grad[inputs] += rows
+    return W - lr * grad, masked_mean_nll(W[inputs], targets, mask)
+
+
+# --- correct alternatives -------------------------------------------------------------------
+
+
+@correct("loops")
+def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
+    values = [*base_scores.values(), *mixture.values(), max_gain, cap]
+    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        raise ValueError("every number (base_scores, mixture, max_gain, cap) must be finite")
+    if max_gain < 0:
+        raise ValueError("max_gain must be >= 0")
+    total = 0.0
+    for domain, weight in mixture.items():
+        if weight < 0:
+            raise ValueError("mixture weights must be >= 0")
+        if domain not in base_scores:
+            raise ValueError("every mixture domain must be in base_scores")
+        total += weight
+    if abs(total - 1) > 1e-6:
+        raise ValueError("mixture weights must sum to 1")
+    out = {}
+    for domain, base in base_scores.items():
+        if base < 0 or base > cap:
+            raise ValueError("base_scores must lie in [0, cap]")
+        out[domain] = float(min(cap, base + mixture.get(domain, 0) * max_gain))
+    return out
+
+
+@correct("loops")
+def log_softmax(logits, axis=-1):
+    x = np.moveaxis(np.asarray(logits, dtype=float), axis, -1)
+    out = np.empty_like(x)
+    for index in np.ndindex(x.shape[:-1]):
+        row = x[index]
+        top = max(row)
+        shifted = [v - top for v in row]
+        total = sum(np.exp(s) for s in shifted)
+        out[index] = [s - np.log(total) for s in shifted]
+    return np.moveaxis(out, -1, axis)
+
+
+@correct("loops")
+def next_token_targets(tokens, assistant_mask):
+    tokens = list(np.asarray(tokens))
+    assistant_mask = list(np.asarray(assistant_mask, dtype=bool))
+    if len(tokens) != len(assistant_mask):
+        raise ValueError("tokens and assistant_mask must have the same length")
+    if len(tokens) < 2:
+        raise ValueError("tokens needs at least 2 entries")
+    inputs = np.array([tokens[i] for i in range(len(tokens) - 1)])
+    targets = np.array([tokens[i + 1] for i in range(len(tokens) - 1)])
+    loss_mask = np.array([assistant_mask[i + 1] for i in range(len(tokens) - 1)], dtype=bool)
+    return inputs, targets, loss_mask
+
+
+@correct("loops")
+def masked_mean_nll(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    if targets.shape != logits.shape[:-1] or mask.shape != targets.shape:
+        raise ValueError("shapes of logits, targets and mask do not match")
+    if np.any((targets < 0) | (targets >= logits.shape[-1])):
+        raise ValueError("a target lies outside [0, V)")
+    if not mask.any():
+        raise ValueError("mask has no True entry")
+    total, count = 0.0, 0
+    for index in np.ndindex(targets.shape):
+        if mask[index]:
+            total -= log_softmax(logits[index])[targets[index]]
+            count += 1
+    return total / count
+
+
+@correct("loops")
+def masked_mean_nll_grad(logits, targets, mask):
+    masked_mean_nll(logits, targets, mask)  # the same checks
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    grad = np.zeros_like(logits)
+    count = mask.sum()
+    for index in np.ndindex(targets.shape):
+        if mask[index]:
+            grad[index] = np.exp(log_softmax(logits[index])) / count
+            grad[(*index, targets[index])] -= 1 / count
+    return grad
+
+
+@correct("loops")
+def sft_step(W, conversations, lr):
+    if not lr > 0:
+        raise ValueError("lr must be > 0")
+    W = np.array(W, dtype=float)
+    rows, targets, masks = [], [], []
+    for tokens, assistant_mask in conversations:
+        inputs, target, loss_mask = next_token_targets(tokens, assistant_mask)
+        if np.any((np.asarray(tokens) < 0) | (np.asarray(tokens) >= len(W))):
+            raise ValueError("a token in conversations lies outside [0, V)")
+        rows.append(inputs)
+        targets.append(target)
+        masks.append(loss_mask)
+    inputs, target, loss_mask = np.concatenate(rows), np.concatenate(targets), np.concatenate(masks)
+    if not loss_mask.any():
+        raise ValueError("conversations hold no assistant target")
+    loss = masked_mean_nll(W[inputs], target, loss_mask)
+    grad_rows = masked_mean_nll_grad(W[inputs], target, loss_mask)
+    grad = np.zeros_like(W)
+    for position, token in enumerate(inputs):
+        grad[token] += grad_rows[position]
+    return W - lr * grad, loss
+
+
+@correct("autodiff-free matrix form")
+def masked_mean_nll(logits, targets, mask):
+    logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
+    if logits.shape[:-1] != targets.shape or targets.shape != mask.shape:
+        raise ValueError(f"shapes differ: logits {logits.shape}, targets {targets.shape}, mask {mask.shape}")
+    if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[-1]):
+        raise ValueError("every target must lie in [0, V)")
+    if mask.sum() == 0:
+        raise ValueError("mask must contain at least one True")
+    flat = logits.reshape(-1, logits.shape[-1])[mask.reshape(-1)]
+    top = flat.max(axis=1)
+    lse = top + np.log(np.exp(flat - top[:, None]).sum(axis=1))
+    return float(np.mean(lse - flat[np.arange(len(flat)), targets.reshape(-1)[mask.reshape(-1)]]))
+
+
+@correct("autodiff-free matrix form")
+def sft_step(W, conversations, lr):
+    if lr <= 0:
+        raise ValueError(f"lr must be positive, got {lr}")
+    W = np.asarray(W, dtype=float)
+    V = W.shape[0]
+    counts = np.zeros((V, V))
+    for tokens, assistant_mask in conversations:
+        tokens, assistant_mask = np.asarray(tokens), np.asarray(assistant_mask, bool)
+        if tokens.min() < 0 or tokens.max() >= V:
+            raise ValueError("conversations contain a token outside [0, V)")
+        np.add.at(counts, (tokens[:-1][assistant_mask[1:]], tokens[1:][assistant_mask[1:]]), 1.0)
+    if counts.sum() == 0:
+        raise ValueError("conversations have no assistant target")
+    logp = log_softmax(W, axis=1)
+    loss = -float((counts * logp).sum() / counts.sum())
+    grad = (counts.sum(axis=1, keepdims=True) * np.exp(logp) - counts) / counts.sum()
+    return W - lr * grad, loss
