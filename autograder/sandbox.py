@@ -12,6 +12,7 @@ import copy
 import importlib.util
 import os
 import selectors
+import signal
 import socket
 import struct
 import subprocess
@@ -120,8 +121,10 @@ class IsolatedModule:
         if self._socket is not None:
             self._socket.close()
         if self._process is not None:
-            if self._process.poll() is None:
-                self._process.kill()
+            try:  # the worker leads its own process group: end whatever it started too
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             self._process.wait()
         self._process, self._socket = None, None
 
