@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +54,10 @@ def draw_figures(folder: Path = FIGURES) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.png"):
         stale.unlink()
-    for script in sorted((ROOT / "solutions").glob("lab[0-9]_*.py")):
-        print(f"Drawing the figures of {script.name}")
-        run([sys.executable, str(script), "--plots", str(folder)])
+    scripts = sorted((ROOT / "solutions").glob("lab[0-9]_*.py"))
+    print(f"Drawing the figures of {', '.join(s.name for s in scripts)}")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # the demos are independent
+        list(pool.map(lambda script: run([sys.executable, str(script), "--plots", str(folder)]), scripts))
     return sorted(folder.glob("*.png"))
 
 

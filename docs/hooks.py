@@ -25,7 +25,14 @@ from mkdocs.structure.pages import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
-KATEX_FILES = ("katex.min.js", "katex.min.css", "fonts/*.woff2", "fonts/*.woff", "fonts/*.ttf")
+KATEX_FILES = (
+    "katex.min.js",
+    "contrib/auto-render.min.js",
+    "katex.min.css",
+    "fonts/*.woff2",
+    "fonts/*.woff",
+    "fonts/*.ttf",
+)
 MARKER = re.compile(r"<!--\s*points:\s*([\w-]+)\s*-->")
 LAB_TITLES = {
     "lab1_sft": "Lab 1",

@@ -20,3 +20,17 @@ function typeset(root) {
 
 // Material for MkDocs emits document$ on every page load (instant navigation included).
 document$.subscribe(({ body }) => typeset(body));
+
+// Search previews are plain text cut from the pages, so they hold the raw \( ... \) of the
+// maths: typeset the complete formulas among them whenever the result list changes
+// (including the "more on this page" foldouts).
+const results = document.querySelector(".md-search-result__list");
+if (results) {
+  const delimiters = [
+    { left: "\\(", right: "\\)", display: false },
+    { left: "\\[", right: "\\]", display: false },
+  ];
+  new MutationObserver(() =>
+    renderMathInElement(results, { delimiters, throwOnError: false, macros }),
+  ).observe(results, { childList: true, subtree: true }); // typesetting leaves no delimiter: no loop
+}
