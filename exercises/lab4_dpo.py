@@ -63,7 +63,9 @@ def dpo_loss(
       `log(1 + exp(-x)) = np.logaddexp(0, -x)`. A huge positive `beta * m` gives a loss near 0,
       a huge negative one a loss near `-beta * m` (large but finite).
     - When the policy equals the reference every margin is 0 and the loss is exactly
-      `log 2 ≈ 0.6931`. Swapping chosen and rejected turns `m` into `-m`.
+      `log 2 ≈ 0.6931`. Swapping chosen and rejected turns `m` into `-m`, and since
+      `log(1 + exp(-x)) - log(1 + exp(x)) = -x`, the loss minus the swapped loss is exactly
+      `-beta * mean(m)`.
 
     Args:
         policy_chosen_logps: `log pi(chosen_i)` under the policy, shape (n,).
@@ -155,9 +157,9 @@ def dpo_gradient(
     Conventions the grader checks: the gradient of the *mean* (divide by n); `beta` both scales the
     margin and multiplies the result; pairs that share a response add up (a response index may
     appear many times in `chosen` or `rejected`); `sigmoid(-x)` is computed stably
-    (`np.exp(-np.logaddexp(0, x))`), so huge margins give finite values without warnings; the
-    entries sum to 0 (adding a constant to every logit leaves the policy unchanged); a pair with
-    `chosen[i] == rejected[i]` contributes nothing.
+    (`np.exp(-np.logaddexp(0, x))`), so huge margins (up to ±1e6) give finite values without
+    warnings; the entries sum to 0 (adding a constant to every logit leaves the policy unchanged);
+    a pair with `chosen[i] == rejected[i]` contributes nothing.
 
     Args:
         logits: Logits of the policy, shape (K,).
