@@ -63,6 +63,19 @@ def test(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Measure grading speed (cold clone, warm, per lab, isolated vs in process); writes bench/bench.md.
+
+    Reports only, never fails on a figure; `-- --runs 3 --cold-runs 1` for a quicker run.
+    """
+    import sys
+
+    install(session, "grade")
+    session.run("python", "-m", "autograder.bench", "--out", "bench", "--nox-python", sys.executable,
+                *session.posargs)  # fmt: skip
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build the course site strictly into site/; `nox -s docs -- serve` previews it on 127.0.0.1:8000.
 

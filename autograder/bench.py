@@ -1,0 +1,273 @@
+"""Measure how fast grading is on this machine; report, never fail.
+
+    python -m autograder.bench --out bench        # or: nox -s bench
+
+Writes `bench.json` and `bench.md` into `--out`. Every figure is the median of several runs,
+with the min and the max:
+
+- cold: a fresh `git clone` of the repo (with the working tree's current files laid over it, so
+  that graders not yet committed are measured too) into a temporary folder, then the README's
+  grade command `python -m nox -s grade` with no nox virtualenv yet. The package cache (uv's or
+  pip's) is whatever it is on this machine, usually warm: the report says so.
+- warm: `python -m nox -s grade -R` in that clone, on the reference (`-- --submission solutions`)
+  and on the stubs (`exercises/`, the README's command as is).
+- grader alone: `autograder.cli.grade_submission` on `solutions/`, per lab and in total, isolated
+  (worker processes, the default) and in process; the wall time of the whole command too.
+- floor: `python -c "import numpy, hypothesis[, pytest]"` in the grading environment.
+
+The targets (warm full grade <= 10 s and <= 8x the floor, one lab <= 4 s, cold <= 60 s with a warm
+package cache, isolation overhead <= ~30 %) are reported as met or not met, with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from autograder.engine import REPO_ROOT
+
+INNER = """
+import json, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from autograder.cli import grade_submission
+from autograder.labs import available_labs
+in_process = sys.argv[1] == "1"
+labs = available_labs()
+imported = time.perf_counter()
+times, earned, points = {}, 0, 0
+for number in labs:
+    t = time.perf_counter()
+    (result,) = grade_submission(Path("solutions"), [number], 2.0, in_process=in_process)
+    times[number] = time.perf_counter() - t
+    earned, points = earned + result.earned, points + result.points
+print(json.dumps({"startup": imported - started, "labs": times, "total": time.perf_counter() - imported,
+                  "earned": earned, "points": points}))
+"""
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    """Median, min, max and the runs, in seconds."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str, int]:
+    """Run a command; return its wall time, its stdout and its exit status (never raise on status)."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - started, done.stdout + done.stderr, done.returncode
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were taken on."""
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def nox_command(nox_python: str | None) -> list[str]:
+    """How to run nox: `PYTHON -m nox` with an interpreter that has it, else `nox` on PATH."""
+    if nox_python:
+        return [nox_python, "-m", "nox"]
+    if importlib.util.find_spec("nox") is not None:
+        return [sys.executable, "-m", "nox"]
+    found = shutil.which("nox")
+    if found is None:
+        raise SystemExit("python -m autograder.bench: nox not found (pass --nox-python)")
+    return [found]
+
+
+def fresh_clone(source: Path, target: Path) -> None:
+    """`git clone` the repo, then lay the working tree's current (non-ignored) files over it."""
+    subprocess.run(["git", "clone", "--quiet", str(source), str(target)], check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=source, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    for name in filter(None, listed.split("\0")):
+        path = source / name
+        if path.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / name)
+
+
+def package_cache() -> str:
+    """Where uv keeps its cache and how big it is (a warm cache makes the cold path fast)."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return "uv not found: nox falls back to virtualenv and pip's cache"
+    folder = subprocess.run([uv, "cache", "dir"], capture_output=True, text=True, check=False).stdout.strip()
+    if not folder or not Path(folder).is_dir():
+        return f"uv cache {folder or '?'}: empty (cold)"
+    size = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file() and not p.is_symlink())
+    return f"uv cache {folder}: {size / 2**20:.0f} MiB before the run (warm: packages are not downloaded)"
+
+
+def measure(runs: int, cold_runs: int, nox_python: str | None) -> dict[str, Any]:
+    """Take every measurement and return them with the targets."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    floor_modules = "numpy, hypothesis" + (", pytest" if importlib.util.find_spec("pytest") else "")
+    results: dict[str, Any] = {"machine": machine(), "runs": runs, "cold_runs": cold_runs}
+    results["machine"]["package_cache"] = package_cache()
+    results["floor_command"] = f"python -c 'import {floor_modules}'"
+    results["floor"] = summary(
+        [timed([sys.executable, "-c", f"import {floor_modules}"], REPO_ROOT)[0] for _ in range(runs)]
+    )
+
+    grader: dict[str, Any] = {}
+    for mode, flag in (("isolated", "0"), ("in_process", "1")):
+        walls, totals, startups, per_lab = [], [], [], {}
+        for _ in range(runs):
+            wall, out, status = timed([sys.executable, "-c", INNER, flag], REPO_ROOT, env)
+            if status != 0:
+                raise SystemExit(f"grading the reference failed ({mode}):\n{out}")
+            data = json.loads(out.strip().splitlines()[-1])
+            walls.append(wall)
+            totals.append(data["total"])
+            startups.append(data["startup"])
+            for number, seconds in data["labs"].items():
+                per_lab.setdefault(number, []).append(seconds)
+        grader[mode] = {
+            "command": summary(walls),
+            "grading": summary(totals),
+            "startup": summary(startups),
+            "labs": {n: summary(v) for n, v in sorted(per_lab.items())},
+            "score": f"{data['earned']}/{data['points']}",
+        }
+    results["grader"] = grader
+
+    nox = nox_command(nox_python)
+    cold, warm_ref, warm_stub, statuses = [], [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench-clone-") as temporary:
+        for i in range(cold_runs):
+            clone = Path(temporary) / f"clone{i}"
+            started = time.perf_counter()
+            fresh_clone(REPO_ROOT, clone)
+            seconds, out, status = timed([*nox, "-s", "grade"], clone)
+            cold.append(time.perf_counter() - started)
+            statuses.append(status)
+            if "Score:" not in out:
+                raise SystemExit(f"the cold grade printed no scoreboard:\n{out}")
+        clone = Path(temporary) / "clone0"
+        for _ in range(runs):
+            warm_ref.append(timed([*nox, "-s", "grade", "-R", "--", "--submission", "solutions"], clone)[0])
+            warm_stub.append(timed([*nox, "-s", "grade", "-R"], clone)[0])
+    results["cold"] = summary(cold)
+    results["warm_reference"] = summary(warm_ref)
+    results["warm_exercises"] = summary(warm_stub)
+    results["targets"] = targets(results)
+    return results
+
+
+def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with the measured value, met or not, and why."""
+    warm = r["warm_reference"]["median"]
+    floor = r["floor"]["median"]
+    iso, inproc = r["grader"]["isolated"], r["grader"]["in_process"]
+    slowest_number, slowest = max(iso["labs"].items(), key=lambda item: item[1]["median"])
+    one_lab = iso["startup"]["median"] + slowest["median"]
+    overhead = iso["grading"]["median"] / inproc["grading"]["median"] - 1
+    labs = ", ".join(str(n) for n in iso["labs"])
+    grader = iso["command"]["median"]
+    rows = [
+        ("warm full grade (labs " + labs + ", isolated) <= 10 s", f"{warm:.2f} s", warm <= 10,
+         f"grader alone (no nox) {grader:.2f} s; nox start-up and its `-R` check come on top"),
+        ("warm full grade <= 8x the import floor", f"{warm / floor:.1f}x", warm <= 8 * floor,
+         f"the floor is only the imports ({floor:.2f} s); Hypothesis generating and shrinking the examples "
+         f"of every property ({iso['grading']['median']:.2f} s) dominates"),
+        (f"one lab (slowest: lab {slowest_number}) <= 4 s", f"{one_lab:.2f} s", one_lab <= 4,
+         f"start-up {iso['startup']['median']:.2f} s + grading {slowest['median']:.2f} s"),
+        ("cold path <= 60 s (package cache warm)", f"{r['cold']['median']:.2f} s", r["cold"]["median"] <= 60,
+         "clone, virtualenv creation, installing numpy and hypothesis from the cache, grading the stubs"),
+        ("isolation overhead vs in process <= ~30 %", f"{overhead * 100:.0f} %", overhead <= 0.30,
+         f"isolated {iso['grading']['median']:.2f} s vs in process {inproc['grading']['median']:.2f} s: "
+         "a socket round trip (two context switches) per call and a worker start-up per lab"),
+    ]  # fmt: skip
+    return [{"target": t, "value": v, "met": m, "why": w} for t, v, m, w in rows]
+
+
+def markdown(r: dict[str, Any]) -> str:
+    """The report as Markdown: machine, figures table, targets."""
+
+    def row(name: str, s: dict[str, Any]) -> str:
+        return f"| {name} | {s['median']:.2f} | {s['min']:.2f} | {s['max']:.2f} |"
+
+    m = r["machine"]
+    iso, inproc = r["grader"]["isolated"], r["grader"]["in_process"]
+    lines = [
+        "# Grading speed",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {m['platform']}.",
+        f"Package cache: {m['package_cache']}.",
+        f"Load average when the run started: {m['load_average']} (other work on the machine slows every figure).",
+        f"Median of {r['runs']} runs ({r['cold_runs']} for the cold path), min and max, in seconds.",
+        "",
+        "| What | median | min | max |",
+        "|---|---|---|---|",
+        row("cold: git clone + `python -m nox -s grade` (new virtualenv)", r["cold"]),
+        row("warm: `python -m nox -s grade -R -- --submission solutions`", r["warm_reference"]),
+        row("warm: `python -m nox -s grade -R` (the stubs in exercises/)", r["warm_exercises"]),
+        row("grader, isolated: whole command", iso["command"]),
+        row("grader, isolated: grading only, all labs", iso["grading"]),
+        *(row(f"grader, isolated: lab {n}", s) for n, s in iso["labs"].items()),
+        row("grader, in process: whole command", inproc["command"]),
+        row("grader, in process: grading only, all labs", inproc["grading"]),
+        *(row(f"grader, in process: lab {n}", s) for n, s in inproc["labs"].items()),
+        row("grader start-up (interpreter, imports)", iso["startup"]),
+        row(f"floor: `{r['floor_command']}`", r["floor"]),
+        "",
+        f"Reference score: {iso['score']} isolated, {inproc['score']} in process.",
+        "",
+        "| Target | Measured | Met | Why |",
+        "|---|---|---|---|",
+        *(
+            f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'no'} | {t['why']} |"
+            for t in r["targets"]
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and write bench.json and bench.md; the exit status does not depend on the figures."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench", help="folder for the report")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each warm measurement (default 5)")
+    parser.add_argument("--cold-runs", type=int, default=3, help="fresh clones for the cold path (default 3)")
+    parser.add_argument("--nox-python", help="an interpreter with nox installed (default: find one)")
+    args = parser.parse_args(argv)
+    results = measure(max(1, args.runs), max(1, args.cold_runs), args.nox_python)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    report = markdown(results)
+    (args.out / "bench.md").write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
