@@ -87,6 +87,13 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def notebooks(session: nox.Session) -> None:
+    """Build the nbgrader course in build/nbgrader/; `-- autograde --csv grades.csv` grades its submitted/."""
+    install(session, "notebooks")
+    session.run("python", "-m", "autograder.notebooks", *(session.posargs or ["build"]))
+
+
+@nox.session
 def lock(session: nox.Session) -> None:
     """Recompile every requirements/<name>.txt from its .in file (needs network)."""
     session.install("uv")

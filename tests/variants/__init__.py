@@ -82,7 +82,9 @@ def submission(variant: Variant, folder: Path) -> Path:
     for helper in SOLUTIONS.glob("*.py"):
         shutil.copy(helper, folder / helper.name)
     shutil.copy(SOLUTIONS / f"{variant.lab}.py", folder / "_reference.py")
-    header = "import math\n\nimport numpy as np\n\nfrom _reference import *  # noqa: F403\n\n\n"
+    header = (
+        "import math\n\nimport _reference\nimport numpy as np\nfrom _reference import *  # noqa: F403\n\n\n"
+    )
     (folder / f"{variant.lab}.py").write_text(header + "\n\n".join(variant.sources))
     return folder
 
