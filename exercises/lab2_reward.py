@@ -30,10 +30,11 @@ def preference_probability(r_chosen: ArrayLike, r_rejected: ArrayLike) -> np.nda
         exp(r_chosen) / (exp(r_chosen) + exp(r_rejected)) = sigmoid(r_chosen - r_rejected).
 
     Only the difference `r_chosen - r_rejected` (chosen minus rejected) matters: adding the same
-    constant to every reward changes no probability. A reward gap of 0 means a coin flip, so a
-    tie gives exactly 0.5. Compute the sigmoid without ever exponentiating a large positive
-    number: differences up to ±1e6 must saturate to 1.0 or 0.0 with no overflow warning and no
-    nan.
+    constant to every reward changes no probability. Swapping the arguments gives the opposite
+    preference, `preference_probability(b, a) = 1 - preference_probability(a, b)`. A reward gap of
+    0 means a coin flip, so a tie gives exactly 0.5, however large the rewards. Compute the
+    sigmoid without ever exponentiating a large positive number: differences up to ±1e6 must
+    saturate to 1.0 or 0.0 with no overflow warning and no nan.
 
     Args:
         r_chosen: Rewards of the chosen responses; anything `np.asarray` accepts.
@@ -154,7 +155,10 @@ def fit_reward_model(
     Stopping criterion (stationarity): the iterations stop as soon as
     `np.linalg.norm(preference_loss_grad(w, x_chosen, x_rejected, l2)) <= tol`, or after
     `max_iter` Newton steps. On well-conditioned inputs the returned `w` satisfies
-    `||grad|| <= max(tol, 1e-7)`; that is what is checked, not the route you take.
+    `||grad|| <= max(tol, 1e-7)`; that is what is checked (with the default arguments), not the
+    route you take. Perfectly consistent labels, such as the seed's four comparisons, must work
+    too: there the finite minimiser exists only thanks to `l2`, and a Hessian without its
+    `l2 * I` term becomes singular as `w` grows.
 
     Args:
         x_chosen: Features of the preferred responses, shape (n, d).
@@ -185,7 +189,9 @@ def pairwise_accuracy(w: ArrayLike, x_chosen: ArrayLike, x_rejected: ArrayLike) 
     Comparison `i` counts 1 when the chosen response scores strictly higher,
     `w @ x_chosen[i] > w @ x_rejected[i]`, 0 when it scores strictly lower, and 1/2 on a tie
     (a tied model predicts a coin flip, `sigmoid(0) = 0.5`, so it is right half the time).
-    The result is the mean over the `n` comparisons.
+    Compare the two scores themselves, not `sigmoid` of their difference, which rounds a tiny
+    gap to exactly 0.5. The result is the mean over the `n` comparisons, so swapping `x_chosen`
+    and `x_rejected` turns an accuracy `a` into `1 - a`.
 
     Args:
         w: Reward weights, shape (d,).
