@@ -69,7 +69,7 @@ def watch(
                 for number, result in zip(pending, grade(pending), strict=True):
                     results[number] = result
                 current = Grade([results[n] for n in labs], time.perf_counter() - started)
-                if len(pending) < len(labs):
+                if count:
                     names = ", ".join(f"{LAB_MODULES[n]}.py" for n in pending)
                     show(f"\n--- {names} changed: re-graded ---")
                 show(scoreboard(current))
