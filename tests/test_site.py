@@ -71,8 +71,8 @@ PAGE_REPORT = """() => {
 def missing(reason: str) -> None:
     """Skip, or fail under CI, where the browser test must run."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the browser test must run in CI)")
-    pytest.skip(reason)
+        pytest.fail(f"{reason}: under CI=true the browser test of the site must run")
+    pytest.skip(f"{reason}: the browser test of the site is skipped")
 
 
 def chromium_path() -> Path:
@@ -80,7 +80,7 @@ def chromium_path() -> Path:
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     path = Path(found)
     if not path.exists():
-        missing("no Chromium installed (apt-get install chromium): the browser test of the site is skipped")
+        missing("no Chromium installed (apt-get install chromium)")
     return path
 
 
@@ -133,7 +133,7 @@ def browser(
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing("Playwright is not installed (requirements/site-test.txt): the browser test is skipped")
+        missing("Playwright is not installed (requirements/site-test.txt)")
 
     def route(route: Any) -> None:
         url = route.request.url
