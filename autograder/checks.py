@@ -86,11 +86,11 @@ def close(
             first one that `got` matches becomes the hint.
     """
     mistakes = mistakes or {}
-    if np.ndim(expected) == 0 and not isinstance(expected, np.ndarray):
+    if np.ndim(expected) == 0 and not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)):
         if not _is_real_scalar(got):
             fail(f"{what} should be a float", f"Expected: float {expected!r}", f"Got:      {describe(got)} {short(got)}",
                  hint="return a Python float (e.g. `float(value)`), not an array or a tuple")  # fmt: skip
-        g = float(got)
+        g, expected = float(got), float(expected)
         if not matches(g, expected, rtol, atol):
             fail(f"{what} is wrong", f"Expected: {expected!r}", f"Got:      {g!r}",
                  f"Difference: {abs(g - expected):.3g} (allowed: {atol:g} + {rtol:g} * |expected|)",

@@ -5,6 +5,8 @@ alternative implementations keep full marks."""
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,21 +23,24 @@ WRONG = [v for v in VARIANTS if not v.correct]
 CORRECT = [v for v in VARIANTS if v.correct]
 
 
+def failed_properties(variant: Variant, folder: Path) -> list[str]:
+    """Grade a wrong variant on the function it replaces; return the properties it fails."""
+    lab = load_lab(next(n for n, name in LAB_MODULES.items() if name == variant.lab))
+    graded = next(g for g in lab.functions if g.name == variant.function)
+    module = IsolatedModule(submission(variant, folder), variant.lab)
+    try:
+        result = grade_function(graded, module)
+    finally:
+        module.close()
+    return [p.description for p in result.properties if not p.passed]
+
+
 @pytest.fixture(scope="session")
 def wrong_results(tmp_path_factory) -> dict[Variant, list[str]]:
-    """Each wrong variant graded on the function it replaces: the properties it fails."""
-    results = {}
-    for i, variant in enumerate(WRONG):
-        folder = submission(variant, tmp_path_factory.mktemp(f"wrong{i}"))
-        lab = load_lab(next(n for n, name in LAB_MODULES.items() if name == variant.lab))
-        graded = next(g for g in lab.functions if g.name == variant.function)
-        module = IsolatedModule(folder, variant.lab)
-        try:
-            result = grade_function(graded, module)
-        finally:
-            module.close()
-        results[variant] = [p.description for p in result.properties if not p.passed]
-    return results
+    """Each wrong variant graded on the function it replaces (one process per CPU)."""
+    folders = [tmp_path_factory.mktemp(f"wrong{i}") for i in range(len(WRONG))]
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        return dict(zip(WRONG, pool.map(failed_properties, WRONG, folders), strict=True))
 
 
 def test_reference_scores_full_marks(tmp_path):
