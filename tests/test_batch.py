@@ -1,0 +1,122 @@
+"""The batch grader on a small synthetic class: scores in the expected order, CSV and JSON round trip.
+
+The class is graded on Lab 1 only, to keep the run short; `make_class` is shared with
+`tests/test_notebooks.py`, which grades the same files on the notebook track.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import catalog
+from autograder.batch import main
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = "lab1_sft"
+
+WRONG_SFT_GAIN = """
+
+def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
+    return {d: float(s) + mixture.get(d, 0.0) * max_gain for d, s in base_scores.items()}
+"""
+HANGING_SFT_GAIN = """
+
+def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
+    while True:
+        pass
+"""
+CRASH = '\n\nraise RuntimeError("boom at import")\n'
+STUDENTS = ("perfect", "empty", "Doe, Jane", "crashing", "hanging")
+
+
+def _with(text: str, addition: str) -> str:
+    """The lab file with `addition` inserted before its `if __name__` block."""
+    head, sep, tail = text.partition('\nif __name__ == "__main__":')
+    return head.rstrip("\n") + "\n" + addition + "\n" + sep + tail
+
+
+def make_class(folder: Path) -> Path:
+    """perfect (the solution), empty (the stub), "Doe, Jane" (sft_gain wrong), crashing, hanging."""
+    solution = (ROOT / "solutions" / f"{LAB}.py").read_text()
+    files = {
+        "perfect": solution,
+        "empty": (ROOT / "exercises" / f"{LAB}.py").read_text(),
+        "Doe, Jane": _with(solution, WRONG_SFT_GAIN),
+        "crashing": _with(solution, CRASH),
+        "hanging": _with(solution, HANGING_SFT_GAIN),
+    }
+    for student, text in files.items():
+        target = folder / student
+        target.mkdir(parents=True)
+        for helper in ("labkit.py", "sft_corpus.py"):
+            shutil.copy(ROOT / "solutions" / helper, target / helper)
+        (target / f"{LAB}.py").write_text(text)
+    return folder
+
+
+def points_of(name: str) -> int:
+    return next(info.points for info in catalog() if info.lab == LAB and info.name == name)
+
+
+_GRADED: dict = {}
+
+
+def batch_grade_class(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The class graded once per session by `python -m autograder.batch`, with its CSV and JSON reports."""
+    if not _GRADED:
+        root = tmp_path_factory.mktemp("batch")
+        submissions = make_class(root / "submissions")
+        status = main([str(submissions), "--csv", str(root / "grades.csv"), "--json-dir", str(root / "json"),
+                       "--lab", "1", "--jobs", "2"])  # fmt: skip
+        with (root / "grades.csv").open(newline="", encoding="utf-8") as handle:
+            rows = {row["student"]: row for row in csv.DictReader(handle)}
+        _GRADED.update(status=status, rows=rows, root=root, submissions=submissions)
+    return _GRADED
+
+
+@pytest.fixture
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return batch_grade_class(tmp_path_factory)
+
+
+def test_scores_are_in_the_expected_order(graded: dict) -> None:
+    assert graded["status"] == 0
+    rows = graded["rows"]
+    assert sorted(rows) == sorted(STUDENTS)
+    total = {student: int(row["total"]) for student, row in rows.items()}
+    full = int(rows["perfect"]["max"])
+    assert full == sum(info.points for info in catalog() if info.lab == LAB)
+    assert total["perfect"] == full
+    assert total["empty"] == total["crashing"] == 0
+    assert total["hanging"] == full - points_of("sft_gain")
+    assert total["hanging"] < total["Doe, Jane"] < full
+
+
+def test_csv_parses_back_to_the_json_reports(graded: dict) -> None:
+    for student, row in graded["rows"].items():
+        report = json.loads((graded["root"] / "json" / f"{student}.json").read_text())
+        assert (int(row["total"]), int(row["max"]), int(row[LAB])) == (
+            report["score"],
+            report["max_score"],
+            report["score"],
+        )
+    header = (graded["root"] / "grades.csv").read_text().splitlines()
+    assert header[0] == f"student,total,max,{LAB}"
+    assert any(line.startswith('"Doe, Jane",') for line in header)
+
+
+def test_the_hanging_function_is_reported_as_timed_out(graded: dict) -> None:
+    report = json.loads((graded["root"] / "json" / "hanging.json").read_text())
+    outputs = [t["output"] for t in report["tests"] if t["name"].startswith(f"{LAB}.sft_gain")]
+    assert outputs and all("timed out" in text for text in outputs)
+
+
+def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path / "missing"), "--csv", str(tmp_path / "g.csv")])
+    assert exit_info.value.code == 2
