@@ -138,8 +138,8 @@ def kl_regularized_objective(
     (``log_pi = logits - logsumexp(logits)``) and write
     ``J = sum_y pi(y) * (r(y) - beta * (log_pi(y) - log_pi_ref(y)))``. Going through
     probabilities instead (``np.log(softmax(...))``) breaks for large logits: ``pi_ref`` can
-    underflow to 0 where ``pi`` is not, and the KL becomes inf. Here ``J`` is finite for
-    logits up to ±1e3.
+    underflow to 0 where ``pi`` is not, and the KL becomes inf. Here ``J`` is finite, and
+    computed without a numpy warning, for logits up to ±1e3.
 
     Args:
         logits: Policy logits, shape (K,).
@@ -191,8 +191,8 @@ def kl_regularized_gradient(
 
     Subtracting ``E_pi[a]`` is what makes the gradient sum to 0 (adding the same constant to
     every logit changes nothing); the constant ``-beta`` in ``a`` cancels in that subtraction.
-    Use log-probabilities from a stable log-softmax so that the result is finite for logits
-    up to ±1e3.
+    Use log-probabilities from a stable log-softmax so that the result is finite, with no numpy
+    warning, for logits up to ±1e3.
 
     Args:
         logits: Policy logits, shape (K,).
@@ -202,6 +202,7 @@ def kl_regularized_gradient(
 
     Returns:
         ``dJ/dlogits``, a float64 array of shape (K,) whose entries sum to 0 (up to rounding).
+        Adding a constant to ``logits``, to ``ref_logits`` or to every reward leaves it unchanged.
         It is zero exactly at ``logits = log optimal_policy(...) + constant``.
 
     Raises:
@@ -236,8 +237,9 @@ def rlhf_update(
 ) -> np.ndarray:
     """One step of gradient *ascent* on ``J``: ``logits + lr * kl_regularized_gradient(...)``.
 
-    ``J`` is maximised, so the step adds the gradient. The input ``logits`` are not modified;
-    a new array is returned.
+    ``J`` is maximised, so the step adds the gradient: a small enough step never lowers ``J``.
+    At the optimum, ``logits = log optimal_policy(...)``, the gradient is 0 and the logits do
+    not move. The input ``logits`` are not modified; a new array is returned.
 
     Args:
         logits: Policy logits, shape (K,).
@@ -269,8 +271,9 @@ def optimal_policy(ref_logits: ArrayLike, rewards: ArrayLike, beta: float) -> np
 
     Work in log space: ``log pi*(y) = log pi_ref(y) + r(y) / beta - log Z``, and since a
     softmax ignores constants, ``pi* = softmax(ref_logits + rewards / beta)``. Subtract the
-    maximum before exponentiating so that large ``r / beta`` (small ``beta``) cannot overflow;
-    as ``beta -> 0`` the policy puts all its mass on the best-rewarded response(s).
+    maximum before exponentiating so that large ``r / beta`` (small ``beta``) cannot overflow
+    (no numpy warning). As ``beta -> 0`` the policy puts all its mass on the best-rewarded
+    response(s); as ``beta -> inf`` it tends to ``pi_ref``.
 
     Args:
         ref_logits: Reference logits, shape (K,).
