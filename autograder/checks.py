@@ -43,7 +43,7 @@ def _within(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> 
     """Elementwise closeness; infinities must match exactly, nan never matches."""
     with np.errstate(invalid="ignore", over="ignore"):
         close = np.abs(got - expected) <= atol + rtol * np.abs(expected)
-    return close | ((got == expected) & np.isinf(expected))
+    return np.where(np.isinf(expected), got == expected, close)
 
 
 def matches(got: Any, expected: Any, rtol: float, atol: float) -> bool:
