@@ -100,6 +100,8 @@ class IsolatedModule:
     time_limit: float = 2.0
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _socket: socket.socket | None = field(default=None, init=False, repr=False)
+    _selector: selectors.BaseSelector | None = field(default=None, init=False, repr=False)
+    _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
 
     def open(self) -> None:
         """Start the worker and import the lab (raise `LabImportFailed` when it does not import)."""
@@ -118,6 +120,9 @@ class IsolatedModule:
 
     def close(self) -> None:
         """Stop the worker process (it is started again on the next call)."""
+        if self._selector is not None:
+            self._selector.close()
+        self._selector, self._pending = None, bytearray()
         if self._socket is not None:
             self._socket.close()
         if self._process is not None:
@@ -162,19 +167,23 @@ class IsolatedModule:
             raise self._died("while running the call") from None
 
     def _read(self, size: int, deadline: float) -> bytes:
+        # One selector for the worker's lifetime, and reads of up to 1 MiB kept in `_pending`, so
+        # that a reply's length prefix and body usually arrive in one poll and one recv.
         assert self._socket is not None
-        data = bytearray()
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._socket, selectors.EVENT_READ)
-            while len(data) < size:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise TimeoutError
-                chunk = self._socket.recv(min(size - len(data), 1 << 20))
-                if not chunk:
-                    raise EOFError
-                data += chunk
-        return bytes(data)
+        if self._selector is None:
+            self._selector = selectors.DefaultSelector()
+            self._selector.register(self._socket, selectors.EVENT_READ)
+        data = self._pending
+        while len(data) < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._selector.select(remaining):
+                raise TimeoutError
+            chunk = self._socket.recv(1 << 20)
+            if not chunk:
+                raise EOFError
+            data += chunk
+        self._pending = data[size:]
+        return bytes(data[:size])
 
     def _died(self, when: str) -> CallAborted:
         process = self._process
