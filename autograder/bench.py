@@ -11,8 +11,9 @@ with the min and the max:
   pip's) is whatever it is on this machine, usually warm: the report says so.
 - warm: `python -m nox -s grade -R` in that clone, on the reference (`-- --submission solutions`)
   and on the stubs (`exercises/`, the README's command as is).
-- grader alone: `autograder.cli.grade_submission` on `solutions/`, per lab and in total, isolated
-  (worker processes, the default) and in process; the wall time of the whole command too.
+- grader alone: `autograder.cli.grade_submission` on `solutions/`, each lab alone and then all labs
+  in one call, isolated (worker processes, the default) and in process; the wall time of the
+  whole command too.
 - floor: `python -c "import numpy, hypothesis[, pytest]"` in the grading environment.
 
 The targets (warm full grade <= 10 s and <= 8x the floor, one lab <= 4 s, cold <= 60 s with a warm
@@ -46,14 +47,15 @@ from autograder.labs import available_labs
 in_process = sys.argv[1] == "1"
 labs = available_labs()
 imported = time.perf_counter()
-times, earned, points = {}, 0, 0
-for number in labs:
+times = {}
+for number in labs:  # one lab alone, as `nox -s lab -- N` grades it
     t = time.perf_counter()
-    (result,) = grade_submission(Path("solutions"), [number], 2.0, in_process=in_process)
+    grade_submission(Path("solutions"), [number], 2.0, in_process=in_process)
     times[number] = time.perf_counter() - t
-    earned, points = earned + result.earned, points + result.points
-print(json.dumps({"startup": imported - started, "labs": times, "total": time.perf_counter() - imported,
-                  "earned": earned, "points": points}))
+t = time.perf_counter()  # every lab in one call, as `nox -s grade` grades them
+results = grade_submission(Path("solutions"), labs, 2.0, in_process=in_process)
+print(json.dumps({"startup": imported - started, "labs": times, "total": time.perf_counter() - t,
+                  "earned": sum(r.earned for r in results), "points": sum(r.points for r in results)}))
 """
 
 

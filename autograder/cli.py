@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.engine import REPO_ROOT, LabResult, grade_lab, lab_not_graded
+from autograder.engine import REPO_ROOT, Lab, LabResult, grade_lab, lab_not_graded
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
 from autograder.sandbox import InProcessModule, IsolatedModule, LabImportFailed, LearnerModule
@@ -85,29 +85,38 @@ def grade_submission(
 ) -> list[LabResult]:
     """Grade the given labs of a folder, each lab in its own worker process.
 
-    `in_process=True` calls the learner's functions directly instead (no isolation and no time
-    limit: for measuring what isolation costs, never for untrusted code).
+    Every worker is started before the first lab is graded, so that the later labs' imports
+    overlap with grading. `in_process=True` calls the learner's functions directly instead (no
+    isolation and no time limit: for measuring what isolation costs, never for untrusted code).
     """
-    results = []
-    for number in labs:
-        lab = load_lab(number)
-        path = submission / f"{lab.module}.py"
-        if not path.is_file():
-            results.append(lab_not_graded(lab, f"no file {lab.module}.py in {submission}"))
-            continue
-        if in_process:
-            try:
-                module: LearnerModule = InProcessModule.from_file(path.resolve())
-            except LabImportFailed as failure:
-                results.append(lab_not_graded(lab, f"your {lab.module}.py does not import:\n{failure}"))
-                continue
-        else:
-            module = IsolatedModule(submission.resolve(), lab.module, time_limit)
-        try:
-            results.append(grade_lab(lab, module))
-        finally:
+    paths = {number: submission / f"{load_lab(number).module}.py" for number in labs}
+    modules: dict[int, LearnerModule] = {}
+    try:
+        for number, path in paths.items():
+            if path.is_file() and not in_process:
+                worker = IsolatedModule(submission.resolve(), path.stem, time_limit)
+                worker.start()
+                modules[number] = worker
+        return [_grade_one(load_lab(number), paths[number], modules.get(number)) for number in labs]
+    finally:
+        for module in modules.values():
             module.close()
-    return results
+
+
+def _grade_one(lab: Lab, path: Path, worker: LearnerModule | None) -> LabResult:
+    """Grade one lab with its worker, or in process when there is none."""
+    if not path.is_file():
+        return lab_not_graded(lab, f"no file {path.name} in {path.parent}")
+    if worker is not None:
+        try:
+            return grade_lab(lab, worker)
+        finally:
+            worker.close()  # end the lab's processes now, not when every lab is done
+    try:
+        module = InProcessModule.from_file(path.resolve())
+    except LabImportFailed as failure:
+        return lab_not_graded(lab, f"your {path.name} does not import:\n{failure}")
+    return grade_lab(lab, module)
 
 
 def main(argv: list[str] | None = None) -> int:

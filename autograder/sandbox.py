@@ -102,11 +102,25 @@ class IsolatedModule:
     _socket: socket.socket | None = field(default=None, init=False, repr=False)
     _selector: selectors.BaseSelector | None = field(default=None, init=False, repr=False)
     _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
+    _ready: bool = field(default=False, init=False, repr=False)
+
+    def start(self) -> None:
+        """Start the worker without waiting for it: its import overlaps with other grading."""
+        if self._process is None:
+            self._spawn()
 
     def open(self) -> None:
-        """Start the worker and import the lab (raise `LabImportFailed` when it does not import)."""
-        if self._process is None:
-            self._start()
+        """Start the worker if needed and wait until the lab is imported.
+
+        Raises `LabImportFailed` when the lab does not import.
+        """
+        self.start()
+        if not self._ready:
+            reply = self._receive(IMPORT_TIME_LIMIT, f"while importing (limit {IMPORT_TIME_LIMIT:g} s)")
+            if reply[0] == "import-error":
+                self.close()
+                raise LabImportFailed(reply[4].strip() or f"{reply[1]}: {reply[3]}")
+            self._ready = True
 
     def call(self, name: str, args: tuple, kwargs: dict) -> Outcome:
         """Run `name(*args, **kwargs)` in the worker and return what happened."""
@@ -131,9 +145,9 @@ class IsolatedModule:
             except (ProcessLookupError, PermissionError):
                 pass
             self._process.wait()
-        self._process, self._socket = None, None
+        self._process, self._socket, self._ready = None, None, False
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
         ours, theirs = socket.socketpair()
         bootstrap = (
             "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
@@ -147,10 +161,6 @@ class IsolatedModule:
         )  # fmt: skip
         theirs.close()
         self._socket = ours
-        reply = self._receive(IMPORT_TIME_LIMIT, f"while importing (limit {IMPORT_TIME_LIMIT:g} s)")
-        if reply[0] == "import-error":
-            self.close()
-            raise LabImportFailed(reply[4].strip() or f"{reply[1]}: {reply[3]}")
 
     def _receive(self, limit: float, timeout_words: str) -> tuple:
         assert self._socket is not None
@@ -167,8 +177,9 @@ class IsolatedModule:
             raise self._died("while running the call") from None
 
     def _read(self, size: int, deadline: float) -> bytes:
-        # One selector for the worker's lifetime, and reads of up to 1 MiB kept in `_pending`, so
-        # that a reply's length prefix and body usually arrive in one poll and one recv.
+        # One selector for the worker's lifetime, and reads of up to 64 KiB kept in `_pending`, so
+        # that a reply's length prefix and body usually arrive in one poll and one recv (a larger
+        # buffer costs a fresh mmap on every recv).
         assert self._socket is not None
         if self._selector is None:
             self._selector = selectors.DefaultSelector()
@@ -178,7 +189,7 @@ class IsolatedModule:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self._selector.select(remaining):
                 raise TimeoutError
-            chunk = self._socket.recv(1 << 20)
+            chunk = self._socket.recv(1 << 16)
             if not chunk:
                 raise EOFError
             data += chunk
