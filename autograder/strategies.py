@@ -1,22 +1,31 @@
-"""Hypothesis strategies shared by the labs' graders: float64 arrays, logits, token batches."""
+"""Hypothesis strategies shared by the labs' graders: float64 arrays, logits, token batches.
+
+`floats`, `arrays` and `shapes` are cached: composite strategies call them on every draw, and
+building and validating a fresh strategy each time costs more than drawing from it.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 
+@functools.cache
 def floats(low: float = -10.0, high: float = 10.0) -> st.SearchStrategy[float]:
     """Finite floats in [low, high], no subnormals (they only make reports harder to read)."""
     return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
+@functools.cache
 def arrays(shape: int | tuple[int, ...] | st.SearchStrategy, low: float = -10.0, high: float = 10.0):
-    """float64 arrays of `shape` (a shape or a strategy of shapes) with entries in [low, high]."""
+    """float64 arrays of `shape` (an int, a tuple or a strategy of shapes) with entries in [low, high]."""
     return hnp.arrays(np.float64, shape, elements=floats(low, high))
 
 
+@functools.cache
 def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
     """Array shapes."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -48,17 +47,6 @@ def real(got: Any, what: str) -> float:
     return float(got)
 
 
-@functools.cache
-def _elements(low: float, high: float) -> st.SearchStrategy[float]:
-    """The element strategy of `arrays`, built once (building strategies is what costs time)."""
-    return gen.floats(low, high)
-
-
-def arrays(shape, low: float, high: float) -> st.SearchStrategy[np.ndarray]:
-    """float64 arrays of `shape` with entries in [low, high] (`gen.arrays` with cached elements)."""
-    return hnp.arrays(np.float64, shape, elements=_elements(low, high))
-
-
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The reference sigmoid, elementwise."""
     return ref.preference_probability(x, 0.0)
@@ -78,7 +66,7 @@ def _reward_pairs(draw, low: float = -10.0, high: float = 10.0):
         )
     )
     chosen_shape, rejected_shape = shapes.input_shapes
-    return draw(arrays(chosen_shape, low, high)), draw(arrays(rejected_shape, low, high))
+    return draw(gen.arrays(chosen_shape, low, high)), draw(gen.arrays(rejected_shape, low, high))
 
 
 def _probability_mistakes(r_chosen, r_rejected) -> dict[str, np.ndarray]:
@@ -128,7 +116,7 @@ def _(f, rewards, shift):
 
 
 @preference_probability.property("a tie gives exactly 0.5", points=1)
-@given(rewards=arrays(gen.shapes(max_dims=2), -1e3, 1e3))
+@given(rewards=gen.arrays(gen.shapes(max_dims=2), -1e3, 1e3))
 @example(rewards=np.array([0.0, 800.0, -800.0]))
 def _(f, rewards):
     checks.close(f(rewards, rewards.copy()), np.full(rewards.shape, 0.5), rtol=0.0, atol=0.0,
@@ -175,9 +163,9 @@ def _comparisons(draw, max_n: int = 20, max_d: int = 4, x_scale: float = 3.0, w_
     """`(w, x_chosen, x_rejected, l2)`: weights (d,), features (n, d) and a penalty strength."""
     d = draw(st.integers(1, max_d))
     n = draw(st.integers(1, max_n))
-    w = draw(arrays(d, -w_scale, w_scale))
-    x_chosen = draw(arrays((n, d), -x_scale, x_scale))
-    x_rejected = draw(arrays((n, d), -x_scale, x_scale))
+    w = draw(gen.arrays(d, -w_scale, w_scale))
+    x_chosen = draw(gen.arrays((n, d), -x_scale, x_scale))
+    x_rejected = draw(gen.arrays((n, d), -x_scale, x_scale))
     return w, x_chosen, x_rejected, draw(st.sampled_from(L2_VALUES))
 
 
@@ -220,9 +208,9 @@ def _huge_margins(draw):
     """Comparisons whose margins reach ±1e6 (features in [-0.5, 0.5], |w| summing to <= 1e6)."""
     d = draw(st.integers(1, 3))
     n = draw(st.integers(1, 5))
-    w = draw(arrays(d, -1e6 / d, 1e6 / d))
-    x_chosen = draw(arrays((n, d), -0.5, 0.5))
-    x_rejected = draw(arrays((n, d), -0.5, 0.5))
+    w = draw(gen.arrays(d, -1e6 / d, 1e6 / d))
+    x_chosen = draw(gen.arrays((n, d), -0.5, 0.5))
+    x_rejected = draw(gen.arrays((n, d), -0.5, 0.5))
     return w, x_chosen, x_rejected, draw(st.sampled_from((0.0, 1e-3)))
 
 
@@ -334,8 +322,8 @@ def _noisy_comparisons(draw):
     """
     d = draw(st.integers(1, 4))
     k = draw(st.integers(2 * d, 16))
-    first = draw(arrays((k, d), -1.0, 1.0))
-    second = draw(arrays((k, d), -1.0, 1.0))
+    first = draw(gen.arrays((k, d), -1.0, 1.0))
+    second = draw(gen.arrays((k, d), -1.0, 1.0))
     x_chosen, x_rejected = np.vstack([first, second[:d]]), np.vstack([second, first[:d]])
     assume(_smallest_curvature(x_chosen, x_rejected) >= 0.01)
     return x_chosen, x_rejected
