@@ -18,8 +18,8 @@ LAB = Lab(3, "lab3_rlhf", "RLHF: the KL-penalised policy")
 
 SEED_CAPABILITIES = {"Helpfulness": 65.0, "Clarity": 70.0, "Safety": 55.0, "Refusal Robustness": 40.0}
 SEED_WEIGHTS = {"Helpfulness": 0.30, "Clarity": 0.20, "Safety": 0.35, "Refusal Robustness": 0.15}
-SECONDARY = 15
-"""Examples for invariants and metamorphic relations (the agreement properties get the default 30)."""
+SECONDARY = 8
+"""Examples for invariants and metamorphic relations (the agreement properties get the default 15)."""
 STAT_SEED = 20240611
 """The seed of every sampled check: the same samples for every submission, on every run."""
 
@@ -748,7 +748,7 @@ def _expected_mistakes(logits, ref_logits, rewards, beta, n) -> dict[str, np.nda
 
 
 @reinforce_kl_gradient.property("is unbiased: its exact mean over all batches of 2-3 samples is dJ/dlogits",
-                                points=1, max_examples=12)  # fmt: skip
+                                points=1, max_examples=6)  # fmt: skip
 @given(case=policy_cases(min_k=2, max_k=4, scale=2.0, high_beta=2.0), n=st.sampled_from([2, 3]))
 def _(f, case, n):
     logits, ref_logits, rewards, beta = case
@@ -770,7 +770,7 @@ BATCHES = 5000
 
 
 @reinforce_kl_gradient.property(f"averaged over {BATCHES} seeded batches, approaches kl_regularized_gradient",
-                                points=1, max_examples=10)  # fmt: skip
+                                points=1, max_examples=5)  # fmt: skip
 @given(case=policy_cases(min_k=2, max_k=5, scale=2.0, high_beta=2.0), n=st.sampled_from([2, 3]))
 @example(case=(np.array([0.5, 0.0, -0.5]), np.array([0.0, 0.0, 0.0]), np.array([1.0, 0.0, -1.0]), 0.5), n=2)
 def _(f, case, n):
