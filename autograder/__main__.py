@@ -4,4 +4,5 @@ import sys
 
 from autograder.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned grader process imports it
+    sys.exit(main())

@@ -7,7 +7,9 @@ the grader could not run. Every results file asked for is written in every case.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -15,10 +17,10 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.engine import REPO_ROOT, Lab, LabResult, grade_lab, lab_not_graded
+from autograder.engine import REPO_ROOT, FunctionResult, Lab, LabResult, grade_lab, lab_not_graded
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
-from autograder.sandbox import InProcessModule, IsolatedModule, LabImportFailed, LearnerModule
+from autograder.sandbox import InProcessModule, IsolatedModule, LabImportFailed, LearnerModule, kill_workers
 
 WRITERS: dict[str, Callable[[Grade], str]] = {
     "json": gradescope_json,
@@ -52,6 +54,8 @@ def build_parser() -> Parser:
                         help="exit 1 when the score is below this (default 100)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
                         help="time limit of one call of your code (default 2)")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=available_cpus(), metavar="N",
+                        help="grade up to N labs at once (default: the number of CPUs)")  # fmt: skip
     parser.add_argument("--watch", action="store_true",
                         help="re-grade a lab each time you save its file (Ctrl-C to stop)")  # fmt: skip
     return parser
@@ -81,15 +85,20 @@ def write_results(grade: Grade, outputs: dict[str, Path]) -> None:
 
 
 def grade_submission(
-    submission: Path, labs: list[int], time_limit: float, in_process: bool = False
+    submission: Path, labs: list[int], time_limit: float, in_process: bool = False, jobs: int = 1
 ) -> list[LabResult]:
-    """Grade the given labs of a folder, each lab in its own worker process.
+    """Grade the given labs of a folder, each lab's code in its own worker process.
 
-    Every worker is started before the first lab is graded, so that the later labs' imports
-    overlap with grading. `in_process=True` calls the learner's functions directly instead (no
-    isolation and no time limit: for measuring what isolation costs, never for untrusted code).
+    With `jobs > 1`, up to `jobs` labs are graded at once, each by a grader process of its own
+    (the grader is pure Python: only processes use more cores); the verdicts are the same. With
+    one job, every worker is started before the graders are imported and the first lab is graded,
+    so that the workers' imports overlap with that work. `in_process=True` calls the learner's functions directly
+    instead (no isolation, no time limit, one job: for measuring what isolation costs, never for
+    untrusted code).
     """
-    paths = {number: submission / f"{load_lab(number).module}.py" for number in labs}
+    if jobs > 1 and len(labs) > 1 and not in_process:
+        return _grade_in_parallel(submission, labs, time_limit, jobs)
+    paths = {number: submission / f"{LAB_MODULES[number]}.py" for number in labs}  # no grader import yet
     modules: dict[int, LearnerModule] = {}
     try:
         for number, path in paths.items():
@@ -101,6 +110,42 @@ def grade_submission(
     finally:
         for module in modules.values():
             module.close()
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _grade_in_parallel(submission: Path, labs: list[int], time_limit: float, jobs: int) -> list[LabResult]:
+    """Grade each lab in a pool of grader processes, the labs with the most properties first."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    largest_first = sorted(labs, key=lambda n: -sum(len(g.properties) for g in load_lab(n).functions))
+    with context.Pool(min(jobs, len(labs)), initializer=_pool_process_signals) as pool:
+        pending = {n: pool.apply_async(_grade_alone, (submission, n, time_limit)) for n in largest_first}
+        verdicts = {n: pending[n].get() for n in labs}
+    return [LabResult(load_lab(n), *verdicts[n]) for n in labs]
+
+
+def _grade_alone(submission: Path, number: int, time_limit: float) -> tuple[list[FunctionResult], str]:
+    """In a pool's grader process: grade one lab and return what its `LabResult` holds."""
+    (result,) = grade_submission(submission, [number], time_limit)
+    return result.functions, result.problem
+
+
+def _pool_process_signals() -> None:
+    """In a pool's grader process: leave Ctrl-C to the parent, and end at once on the SIGTERM of
+    the pool's `terminate()`, killing the learner's processes first.
+
+    (Not by raising `SystemExit`: Hypothesis would take it for a failing example and go on.)
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _end_pool_process)
+
+
+def _end_pool_process(*_: object) -> None:
+    kill_workers()
+    os._exit(1)
 
 
 def _grade_one(lab: Lab, path: Path, worker: LearnerModule | None) -> LabResult:
@@ -130,14 +175,23 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"--submission: no folder {args.submission}")
         if args.timeout <= 0:
             raise UsageError("--timeout must be > 0")
+        if args.jobs < 1:
+            raise UsageError("--jobs must be >= 1")
         outputs = {kind: getattr(args, kind) for kind in WRITERS if getattr(args, kind)}
         labs = sorted(set(args.lab or available_labs()))
         if args.watch:
             from autograder.watch import watch
 
-            return watch(args.submission, labs, lambda numbers: grade_submission(args.submission, numbers, args.timeout),
+            return watch(args.submission, labs, lambda numbers: grade_submission(args.submission, numbers, args.timeout, jobs=args.jobs),
                          on_grade=lambda grade: write_results(grade, outputs))  # fmt: skip
-        grade = Grade(grade_submission(args.submission, labs, args.timeout), time.perf_counter() - started)
+        grade = Grade(
+            grade_submission(args.submission, labs, args.timeout, jobs=args.jobs),
+            time.perf_counter() - started,
+        )
+    except KeyboardInterrupt:
+        print("python -m autograder: interrupted", file=sys.stderr)
+        write_results(Grade([], time.perf_counter() - started, "interrupted before the end"), outputs)
+        return 130
     except UsageError as error:
         print(f"python -m autograder: error: {error}", file=sys.stderr)
         write_results(Grade([], time.perf_counter() - started, f"bad arguments: {error}"), outputs)

@@ -30,6 +30,17 @@ from autograder.codec import decode, encode
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TIME_LIMIT = 30.0
 MAX_REPLY_BYTES = 512 * 2**20
+_LIVE_WORKERS: set[int] = set()
+"""The process ids (= process group ids) of the workers started here and not closed yet."""
+
+
+def kill_workers() -> None:
+    """Kill every worker this process started, with whatever they started (for signal handlers)."""
+    for pid in list(_LIVE_WORKERS):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ class IsolatedModule:
             except (ProcessLookupError, PermissionError):
                 pass
             self._process.wait()
+            _LIVE_WORKERS.discard(self._process.pid)
         self._process, self._socket, self._ready = None, None, False
 
     def _spawn(self) -> None:
@@ -159,6 +171,7 @@ class IsolatedModule:
             stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
             env=_worker_environment(),
         )  # fmt: skip
+        _LIVE_WORKERS.add(self._process.pid)
         theirs.close()
         self._socket = ours
 

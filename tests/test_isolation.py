@@ -5,7 +5,12 @@ also carries at most one wrong function: only the functions it breaks may lose p
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -89,8 +94,8 @@ def test_a_lab_that_does_not_import_scores_zero_and_the_others_are_graded(tmp_pa
     assert report["score"] == sum(t["max_score"] for t in lab1)
 
 
-def test_every_function_hanging_still_ends_and_writes_the_results(tmp_path):
-    folder = tmp_path / "hanging"
+def hanging_submission(folder: Path) -> Path:
+    """Every function of every lab loops forever."""
     folder.mkdir()
     for number in available_labs():
         lab = load_lab(number)
@@ -98,8 +103,48 @@ def test_every_function_hanging_still_ends_and_writes_the_results(tmp_path):
             f"def {g.name}(*args, **kwargs):\n    while True:\n        pass\n\n\n" for g in lab.functions
         )
         (folder / f"{LAB_MODULES[number]}.py").write_text(body)
+    return folder
+
+
+def test_every_function_hanging_still_ends_and_writes_the_results(tmp_path):
+    folder = hanging_submission(tmp_path / "hanging")
     out = tmp_path / "r.json"
     assert main(["--submission", str(folder), "--json", str(out), "--timeout", "0.5"]) == 1
     report = json.loads(out.read_text())
     assert report["score"] == 0 and report["tests"]
     assert all("timed out" in t["output"] for t in report["tests"])
+
+
+def processes_running_from(folder: Path) -> list[int]:
+    """The ids of the processes whose command line names `folder` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(folder).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_ends_every_process_and_still_writes_the_results(tmp_path, jobs):
+    folder = hanging_submission(tmp_path / "hanging")
+    out = tmp_path / "r.json"
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "autograder", "--submission", str(folder), "--json", str(out), "--jobs", jobs],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )  # fmt: skip
+    while len(processes_running_from(folder)) <= 1 + int(jobs):  # the grader(s) and a learner's worker
+        assert grader.poll() is None, grader.stdout.read()
+        time.sleep(0.05)
+    os.killpg(grader.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole foreground group
+    output = grader.communicate(timeout=60)[0]
+    assert grader.returncode == 130 and "interrupted" in output and "Traceback" not in output
+    assert "interrupted" in json.loads(out.read_text())["output"]
+    deadline = time.monotonic() + 10
+    while processes_running_from(folder) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not processes_running_from(folder)

@@ -95,13 +95,15 @@ def test_correct_alternatives_exist_for_every_lab(number):
     assert sum(v.lab == LAB_MODULES[number] for v in CORRECT) >= 2
 
 
-def test_grading_is_deterministic(tmp_path):
-    variants = [v for v in WRONG if v.lab == "lab1_sft"][:1]
-    folder = submission(variants[0], tmp_path / "sub")
+def test_grading_is_deterministic_and_the_same_with_any_number_of_jobs(tmp_path):
+    folder = tmp_path / "sub"
+    for variant in (next(v for v in WRONG if v.lab == name) for name in LAB_MODULES.values()):
+        submission(variant, folder)  # one wrong function in each lab
     reports = []
-    for run in range(2):
-        main(["--submission", str(folder), "--lab", "1", "--json", str(tmp_path / f"{run}.json")])
+    for run, jobs in enumerate(["2", "1", "2"]):
+        main(["--submission", str(folder), "--jobs", jobs, "--json", str(tmp_path / f"{run}.json")])
         report = json.loads((tmp_path / f"{run}.json").read_text())
         report.pop("execution_time")
         reports.append(report)
-    assert reports[0] == reports[1]
+    assert reports[0]["score"] < reports[0]["max_score"]
+    assert reports[0] == reports[1] == reports[2]

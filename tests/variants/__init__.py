@@ -8,7 +8,7 @@ Each `tests/variants/labN_*.py` defines functions named like the lab functions t
     @correct("loops")
     def log_softmax(logits, axis=-1): ...
 
-`submission()` writes a lab file that takes the reference (`from _reference import *`) and
+`submission()` writes a lab file that takes the reference (`from _reference_<lab> import *`) and
 overrides just those functions, so a wrong variant can only cost points on its own function.
 """
 
@@ -77,13 +77,19 @@ def correct(group: str) -> Callable[[Callable], Callable]:
 
 
 def submission(variant: Variant, folder: Path) -> Path:
-    """Write a submission folder holding the reference with the variant's functions swapped in."""
+    """Write (or add to) a submission folder: the reference with the variant's functions swapped in.
+
+    The reference is copied as `_reference_<lab>.py` and imported as `_reference`, so a folder can
+    hold a variant of each lab.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for helper in SOLUTIONS.glob("*.py"):
-        shutil.copy(helper, folder / helper.name)
-    shutil.copy(SOLUTIONS / f"{variant.lab}.py", folder / "_reference.py")
+        if not (folder / helper.name).exists():
+            shutil.copy(helper, folder / helper.name)
+    shutil.copy(SOLUTIONS / f"{variant.lab}.py", folder / f"_reference_{variant.lab}.py")
     header = (
-        "import math\n\nimport _reference\nimport numpy as np\nfrom _reference import *  # noqa: F403\n\n\n"
+        f"import math\n\nimport _reference_{variant.lab} as _reference\nimport numpy as np\n"
+        f"from _reference_{variant.lab} import *  # noqa: F403\n\n\n"
     )
     (folder / f"{variant.lab}.py").write_text(header + "\n\n".join(variant.sources))
     return folder
