@@ -9,22 +9,13 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Lab, reference
+from autograder.numerics import numerical_gradient
 
 ref = reference("lab1_sft")
 LAB = Lab(1, "lab1_sft", "Supervised fine-tuning")
 
 SEED_BASE = {"coding": 45.0, "math": 40.0, "creative": 60.0, "reasoning": 35.0, "safety": 20.0}
 SEED_MIXTURE = {"coding": 0.20, "math": 0.15, "creative": 0.15, "reasoning": 0.30, "safety": 0.20}
-
-
-def numerical_gradient(loss, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central finite differences of a scalar function of an array (reference code only)."""
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = h
-        grad[index] = (loss(x + step) - loss(x - step)) / (2 * h)
-    return grad
 
 
 # --- sft_gain -------------------------------------------------------------------------------

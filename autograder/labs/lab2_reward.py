@@ -13,22 +13,13 @@ from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Lab, reference
 from autograder.formatting import describe, short
+from autograder.numerics import numerical_gradient
 
 ref = reference("lab2_reward")
 LAB = Lab(2, "lab2_reward", "Reward modeling")
 
 FIT_L2 = 1e-3  # the default l2 of fit_reward_model: the grader calls it with the defaults
 STATIONARY = 1e-6  # what the fit's gradient norm may be (Newton reaches ~1e-12; room for first-order methods)
-
-
-def numerical_gradient(loss, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central finite differences of a scalar function of an array (reference code only)."""
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = h
-        grad[index] = (loss(x + step) - loss(x - step)) / (2 * h)
-    return grad
 
 
 def float_array(got: Any, shape: tuple[int, ...], what: str) -> np.ndarray:

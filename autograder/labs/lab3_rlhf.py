@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Lab, reference
+from autograder.numerics import numerical_gradient
 
 ref = reference("lab3_rlhf")
 LAB = Lab(3, "lab3_rlhf", "RLHF: the KL-penalised policy")
@@ -83,16 +84,6 @@ def _check_kl(got, expected: float, *, what: str, hint: str, mistakes: dict[str,
         named = next((h for h, v in mistakes.items() if v == got), hint)
         checks.fail(f"{what} is wrong", f"Expected: {expected!r}", f"Got:      {float(got)!r}", hint=named)
     checks.close(got, expected, rtol=1e-9, atol=1e-12, what=what, hint=hint, mistakes=_finite(mistakes))
-
-
-def numerical_gradient(function, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central finite differences of a scalar function of a vector (reference code only)."""
-    grad = np.zeros_like(x)
-    for k in range(x.size):
-        step = np.zeros_like(x)
-        step[k] = h
-        grad[k] = (function(x + step) - function(x - step)) / (2 * h)
-    return grad
 
 
 @st.composite
