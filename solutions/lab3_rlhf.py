@@ -3,10 +3,10 @@
 The seed course module pictures RLHF as a loop that nudges four capability scores towards a
 weighted reward. This lab first reproduces that picture, then builds the real thing on a
 policy over K candidate responses: the KL-regularised objective
-``J = E_pi[r] - beta * KL(pi || pi_ref)``, its exact gradient, gradient ascent converging to
-the closed-form optimum ``pi* ∝ pi_ref * exp(r / beta)``, the sampled REINFORCE gradient
+`J = E_pi[r] - beta * KL(pi || pi_ref)`, its exact gradient, gradient ascent converging to
+the closed-form optimum `pi* ∝ pi_ref * exp(r / beta)`, the sampled REINFORCE gradient
 with a leave-one-out baseline, PPO's clipped surrogate and the k1/k2/k3 KL estimators.
-The demo ends with what the KL penalty is for: the reward–KL trade-off across ``beta`` and
+The demo ends with what the KL penalty is for: the reward–KL trade-off across `beta` and
 over-optimisation of a flawed proxy reward.
 """
 
@@ -28,25 +28,25 @@ def rlhf_capability_step(
     """One iteration of the seed module's toy RLHF loop on capability scores.
 
     Every capability moves up in proportion to its reward weight, damped by a constant
-    factor ``(1 - kl_penalty)``, and is clipped to ``[0, cap]``:
-    ``clip(c + reward_weights[k] * step_size * (1 - kl_penalty), 0, cap)``.
+    factor `(1 - kl_penalty)`, and is clipped to `[0, cap]`:
+    `clip(c + reward_weights[k] * step_size * (1 - kl_penalty), 0, cap)`.
     The name is the seed's: this factor is *not* a KL divergence, only a smaller step.
 
     Args:
         capabilities: Capability name -> current score.
         reward_weights: Capability name -> weight of that capability in the reward; must have
-            exactly the keys of ``capabilities``.
+            exactly the keys of `capabilities`.
         step_size: Points gained per iteration by a capability of weight 1 (>= 0).
-        kl_penalty: Fraction of every step that is removed, in ``[0, 1]``.
+        kl_penalty: Fraction of every step that is removed, in `[0, 1]`.
         cap: The largest score a capability can reach.
 
     Returns:
-        The new scores as Python floats, with the keys in the order of ``capabilities``.
+        The new scores as Python floats, with the keys in the order of `capabilities`.
         The inputs are not modified.
 
     Raises:
-        ValueError: If the two key sets differ, ``kl_penalty`` is outside ``[0, 1]``,
-            ``step_size`` < 0, or any number is not finite.
+        ValueError: If the two key sets differ, `kl_penalty` is outside `[0, 1]`,
+            `step_size` < 0, or any number is not finite.
 
     Example:
         >>> rlhf_capability_step({"Safety": 55.0}, {"Safety": 0.35})
@@ -78,16 +78,16 @@ def rlhf_capability_step(
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
-    """The Kullback–Leibler divergence ``KL(p || q) = sum_i p_i * log(p_i / q_i)``.
+    """The Kullback–Leibler divergence `KL(p || q) = sum_i p_i * log(p_i / q_i)`.
 
     The first argument is the distribution the expectation is taken under: in RLHF it is
-    ``kl_divergence(pi, pi_ref)``, the policy first. KL is not symmetric, so the order matters.
+    `kl_divergence(pi, pi_ref)`, the policy first. KL is not symmetric, so the order matters.
 
     Conventions:
-        - Terms with ``p_i = 0`` contribute 0 (``0 * log(0 / q) = 0``), whatever ``q_i`` is.
-        - If some ``p_i > 0`` meets ``q_i = 0`` the divergence is ``inf`` (returned without
+        - Terms with `p_i = 0` contribute 0 (`0 * log(0 / q) = 0`), whatever `q_i` is.
+        - If some `p_i > 0` meets `q_i = 0` the divergence is `inf` (returned without
           a numpy warning).
-        - Compute ``log(p_i) - log(q_i)``, not ``log(p_i / q_i)``: the ratio of two tiny
+        - Compute `log(p_i) - log(q_i)`, not `log(p_i / q_i)`: the ratio of two tiny
           probabilities can overflow.
 
     Args:
@@ -95,11 +95,11 @@ def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
         q: Probabilities of the same shape, same requirements.
 
     Returns:
-        ``KL(p || q)`` as a Python float: >= 0 (up to rounding), 0 when ``p == q``, possibly
-        ``inf``.
+        `KL(p || q)` as a Python float: >= 0 (up to rounding), 0 when `p == q`, possibly
+        `inf`.
 
     Raises:
-        ValueError: If the shapes differ, an entry is negative, or ``p`` or ``q`` does not sum
+        ValueError: If the shapes differ, an entry is negative, or `p` or `q` does not sum
             to 1 within 1e-6.
 
     Example:
@@ -130,15 +130,15 @@ def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
 def kl_regularized_objective(
     logits: ArrayLike, ref_logits: ArrayLike, rewards: ArrayLike, beta: float
 ) -> float:
-    """The KL-regularised RLHF objective ``J = E_pi[r] - beta * KL(pi || pi_ref)``.
+    """The KL-regularised RLHF objective `J = E_pi[r] - beta * KL(pi || pi_ref)`.
 
-    ``pi = softmax(logits)`` is the policy over K responses, ``pi_ref = softmax(ref_logits)``
-    the frozen reference (the SFT model). The KL is ``KL(pi || pi_ref)``: the policy first,
+    `pi = softmax(logits)` is the policy over K responses, `pi_ref = softmax(ref_logits)`
+    the frozen reference (the SFT model). The KL is `KL(pi || pi_ref)`: the policy first,
     the expectation under the policy. Work with log-probabilities from a stable log-softmax
-    (``log_pi = logits - logsumexp(logits)``) and write
-    ``J = sum_y pi(y) * (r(y) - beta * (log_pi(y) - log_pi_ref(y)))``. Going through
-    probabilities instead (``np.log(softmax(...))``) breaks for large logits: ``pi_ref`` can
-    underflow to 0 where ``pi`` is not, and the KL becomes inf. Here ``J`` is finite, and
+    (`log_pi = logits - logsumexp(logits)`) and write
+    `J = sum_y pi(y) * (r(y) - beta * (log_pi(y) - log_pi_ref(y)))`. Going through
+    probabilities instead (`np.log(softmax(...))`) breaks for large logits: `pi_ref` can
+    underflow to 0 where `pi` is not, and the KL becomes inf. Here `J` is finite, and
     computed without a numpy warning, for logits up to ±1e3.
 
     Args:
@@ -148,11 +148,11 @@ def kl_regularized_objective(
         beta: KL coefficient, >= 0 (0 means plain reward maximisation).
 
     Returns:
-        ``J`` as a Python float. Adding a constant to ``logits`` or ``ref_logits`` leaves it
-        unchanged; adding ``c`` to every reward adds ``c``.
+        `J` as a Python float. Adding a constant to `logits` or `ref_logits` leaves it
+        unchanged; adding `c` to every reward adds `c`.
 
     Raises:
-        ValueError: If the three shapes differ (or are not a non-empty (K,)), or ``beta`` < 0.
+        ValueError: If the three shapes differ (or are not a non-empty (K,)), or `beta` < 0.
 
     Example:
         >>> kl_regularized_objective([0.0, 0.0], [0.0, 0.0], [1.0, 3.0], beta=0.5)
@@ -179,18 +179,18 @@ def kl_regularized_objective(
 def kl_regularized_gradient(
     logits: ArrayLike, ref_logits: ArrayLike, rewards: ArrayLike, beta: float
 ) -> np.ndarray:
-    """The exact gradient ``dJ/dlogits`` of ``kl_regularized_objective``.
+    """The exact gradient `dJ/dlogits` of `kl_regularized_objective`.
 
-    Derivation. Write ``J = sum_y pi(y) * (r(y) - beta * (log pi(y) - log pi_ref(y)))``.
+    Derivation. Write `J = sum_y pi(y) * (r(y) - beta * (log pi(y) - log pi_ref(y)))`.
     Treating the probabilities as free variables,
-    ``dJ/dpi(y) = a(y)`` with ``a = r - beta * (log pi - log pi_ref) - beta``
-    (the last ``-beta`` comes from differentiating the ``log pi`` inside the sum).
-    The softmax Jacobian is ``dpi(y)/dz(k) = pi(y) * ([y == k] - pi(k))``, so
+    `dJ/dpi(y) = a(y)` with `a = r - beta * (log pi - log pi_ref) - beta`
+    (the last `-beta` comes from differentiating the `log pi` inside the sum).
+    The softmax Jacobian is `dpi(y)/dz(k) = pi(y) * ([y == k] - pi(k))`, so
 
-        ``dJ/dz = pi * (a - E_pi[a])``,  with ``E_pi[a] = sum_y pi(y) * a(y)``.
+        dJ/dz = pi * (a - E_pi[a]),  with E_pi[a] = sum_y pi(y) * a(y).
 
-    Subtracting ``E_pi[a]`` is what makes the gradient sum to 0 (adding the same constant to
-    every logit changes nothing); the constant ``-beta`` in ``a`` cancels in that subtraction.
+    Subtracting `E_pi[a]` is what makes the gradient sum to 0 (adding the same constant to
+    every logit changes nothing); the constant `-beta` in `a` cancels in that subtraction.
     Use log-probabilities from a stable log-softmax so that the result is finite, with no numpy
     warning, for logits up to ±1e3.
 
@@ -201,12 +201,12 @@ def kl_regularized_gradient(
         beta: KL coefficient, >= 0.
 
     Returns:
-        ``dJ/dlogits``, a float64 array of shape (K,) whose entries sum to 0 (up to rounding).
-        Adding a constant to ``logits``, to ``ref_logits`` or to every reward leaves it unchanged.
-        It is zero exactly at ``logits = log optimal_policy(...) + constant``.
+        `dJ/dlogits`, a float64 array of shape (K,) whose entries sum to 0 (up to rounding).
+        Adding a constant to `logits`, to `ref_logits` or to every reward leaves it unchanged.
+        It is zero exactly at `logits = log optimal_policy(...) + constant`.
 
     Raises:
-        ValueError: If the three shapes differ (or are not a non-empty (K,)), or ``beta`` < 0.
+        ValueError: If the three shapes differ (or are not a non-empty (K,)), or `beta` < 0.
 
     Example:
         >>> kl_regularized_gradient([0.0, 0.0], [0.0, 0.0], [1.0, 3.0], beta=0.5)
@@ -235,11 +235,11 @@ def kl_regularized_gradient(
 def rlhf_update(
     logits: ArrayLike, ref_logits: ArrayLike, rewards: ArrayLike, beta: float, lr: float
 ) -> np.ndarray:
-    """One step of gradient *ascent* on ``J``: ``logits + lr * kl_regularized_gradient(...)``.
+    """One step of gradient *ascent* on `J`: `logits + lr * kl_regularized_gradient(...)`.
 
-    ``J`` is maximised, so the step adds the gradient: a small enough step never lowers ``J``.
-    At the optimum, ``logits = log optimal_policy(...)``, the gradient is 0 and the logits do
-    not move. The input ``logits`` are not modified; a new array is returned.
+    `J` is maximised, so the step adds the gradient: a small enough step never lowers `J`.
+    At the optimum, `logits = log optimal_policy(...)`, the gradient is 0 and the logits do
+    not move. The input `logits` are not modified; a new array is returned.
 
     Args:
         logits: Policy logits, shape (K,).
@@ -252,7 +252,7 @@ def rlhf_update(
         The updated logits, a float64 array of shape (K,).
 
     Raises:
-        ValueError: If the three shapes differ, ``beta`` < 0, or ``lr`` <= 0.
+        ValueError: If the three shapes differ, `beta` < 0, or `lr` <= 0.
 
     Example:
         >>> rlhf_update([0.0, 0.0], [0.0, 0.0], [1.0, 3.0], beta=0.5, lr=2.0)
@@ -267,13 +267,13 @@ def rlhf_update(
 
 
 def optimal_policy(ref_logits: ArrayLike, rewards: ArrayLike, beta: float) -> np.ndarray:
-    """The maximiser of ``J``: ``pi*(y) = pi_ref(y) * exp(r(y) / beta) / Z``.
+    """The maximiser of `J`: `pi*(y) = pi_ref(y) * exp(r(y) / beta) / Z`.
 
-    Work in log space: ``log pi*(y) = log pi_ref(y) + r(y) / beta - log Z``, and since a
-    softmax ignores constants, ``pi* = softmax(ref_logits + rewards / beta)``. Subtract the
-    maximum before exponentiating so that large ``r / beta`` (small ``beta``) cannot overflow
-    (no numpy warning). As ``beta -> 0`` the policy puts all its mass on the best-rewarded
-    response(s); as ``beta -> inf`` it tends to ``pi_ref``.
+    Work in log space: `log pi*(y) = log pi_ref(y) + r(y) / beta - log Z`, and since a
+    softmax ignores constants, `pi* = softmax(ref_logits + rewards / beta)`. Subtract the
+    maximum before exponentiating so that large `r / beta` (small `beta`) cannot overflow
+    (no numpy warning). As `beta -> 0` the policy puts all its mass on the best-rewarded
+    response(s); as `beta -> inf` it tends to `pi_ref`.
 
     Args:
         ref_logits: Reference logits, shape (K,).
@@ -281,11 +281,11 @@ def optimal_policy(ref_logits: ArrayLike, rewards: ArrayLike, beta: float) -> np
         beta: KL coefficient, > 0.
 
     Returns:
-        The probabilities ``pi*``, a float64 array of shape (K,) summing to 1. At this policy
-        ``J = beta * log E_pi_ref[exp(r / beta)]``, the largest value ``J`` can take.
+        The probabilities `pi*`, a float64 array of shape (K,) summing to 1. At this policy
+        `J = beta * log E_pi_ref[exp(r / beta)]`, the largest value `J` can take.
 
     Raises:
-        ValueError: If ``beta`` <= 0 or the shapes differ (or are not a non-empty (K,)).
+        ValueError: If `beta` <= 0 or the shapes differ (or are not a non-empty (K,)).
 
     Example:
         >>> optimal_policy([0.0, 0.0], [0.0, np.log(3.0)], beta=1.0)
@@ -309,25 +309,25 @@ def optimal_policy(ref_logits: ArrayLike, rewards: ArrayLike, beta: float) -> np
 def reinforce_kl_gradient(
     logits: ArrayLike, ref_logits: ArrayLike, samples: ArrayLike, sample_rewards: ArrayLike, beta: float
 ) -> np.ndarray:
-    """The sampled (REINFORCE) estimate of ``dJ/dlogits`` with a leave-one-out baseline.
+    """The sampled (REINFORCE) estimate of `dJ/dlogits` with a leave-one-out baseline.
 
-    ``samples`` are responses drawn from ``pi = softmax(logits)``. For each sample ``y_i``:
+    `samples` are responses drawn from `pi = softmax(logits)`. For each sample `y_i`:
 
     - the shaped reward folds the KL in:
-      ``s_i = r_i - beta * (log pi(y_i) - log pi_ref(y_i))`` (log-probabilities from a stable
+      `s_i = r_i - beta * (log pi(y_i) - log pi_ref(y_i))` (log-probabilities from a stable
       log-softmax);
     - the leave-one-out baseline is the mean shaped reward of the *other* samples,
-      ``b_i = (sum_j s_j - s_i) / (n - 1)`` (not the mean of all n: including ``s_i`` itself
+      `b_i = (sum_j s_j - s_i) / (n - 1)` (not the mean of all n: including `s_i` itself
       correlates the baseline with the sample and biases the estimate by a factor (n-1)/n);
-    - the score function of a softmax is ``d log pi(y_i) / dlogits = onehot(y_i) - pi``.
+    - the score function of a softmax is `d log pi(y_i) / dlogits = onehot(y_i) - pi`.
 
-    The estimate is ``mean_i (s_i - b_i) * (onehot(y_i) - pi)``. Because ``b_i`` does not
-    depend on ``y_i``, its expectation is exactly ``kl_regularized_gradient(...)``.
+    The estimate is `mean_i (s_i - b_i) * (onehot(y_i) - pi)`. Because `b_i` does not
+    depend on `y_i`, its expectation is exactly `kl_regularized_gradient(...)`.
 
     Args:
         logits: Policy logits, shape (K,).
         ref_logits: Reference logits, shape (K,).
-        samples: Sampled response indices, integers in ``[0, K)``, shape (n,), n >= 2.
+        samples: Sampled response indices, integers in `[0, K)`, shape (n,), n >= 2.
         sample_rewards: Reward of each sample, shape (n,).
         beta: KL coefficient, >= 0.
 
@@ -335,9 +335,9 @@ def reinforce_kl_gradient(
         The gradient estimate, a float64 array of shape (K,).
 
     Raises:
-        ValueError: If n < 2, a sample is not an integer in ``[0, K)``, ``beta`` < 0, the
-            lengths of ``samples`` and ``sample_rewards`` differ, or ``logits`` and
-            ``ref_logits`` differ in shape.
+        ValueError: If n < 2, a sample is not an integer in `[0, K)`, `beta` < 0, the
+            lengths of `samples` and `sample_rewards` differ, or `logits` and
+            `ref_logits` differ in shape.
 
     Example:
         >>> reinforce_kl_gradient([0.0, 0.0], [0.0, 0.0], [0, 1], [1.0, 3.0], beta=0.5)
@@ -381,30 +381,30 @@ def ppo_clip_objective(
 ) -> float:
     """PPO's clipped surrogate objective (to be maximised).
 
-    With the probability ratio ``rho = exp(logp_new - logp_old)`` per sample:
+    With the probability ratio `rho = exp(logp_new - logp_old)` per sample:
 
-        ``mean(min(rho * A, clip(rho, 1 - clip_eps, 1 + clip_eps) * A))``.
+        mean(min(rho * A, clip(rho, 1 - clip_eps, 1 + clip_eps) * A))
 
     It is the *minimum* (the pessimistic bound) of the unclipped and clipped terms, not the
-    maximum: for ``A > 0`` the gain stops growing once ``rho > 1 + clip_eps``; for ``A < 0``
-    the loss keeps growing for large ``rho`` and is only capped from below by
-    ``rho >= 1 - clip_eps``. Equivalently, per sample: ``min(rho, 1 + clip_eps) * A`` when
-    ``A >= 0`` and ``max(rho, 1 - clip_eps) * A`` when ``A < 0``; computing it that way never
+    maximum: for `A > 0` the gain stops growing once `rho > 1 + clip_eps`; for `A < 0`
+    the loss keeps growing for large `rho` and is only capped from below by
+    `rho >= 1 - clip_eps`. Equivalently, per sample: `min(rho, 1 + clip_eps) * A` when
+    `A >= 0` and `max(rho, 1 - clip_eps) * A` when `A < 0`; computing it that way never
     exponentiates a log-ratio larger than needed, so no overflow for positive advantages.
 
     Args:
         logp_new: Log-probabilities of the sampled responses under the policy being
             optimised, shape (n,).
         logp_old: Log-probabilities under the policy that drew the samples, shape (n,).
-        advantages: Advantage estimate ``A`` of each sample, shape (n,).
-        clip_eps: Clipping range, in ``(0, 1)``.
+        advantages: Advantage estimate `A` of each sample, shape (n,).
+        clip_eps: Clipping range, in `(0, 1)`.
 
     Returns:
-        The mean clipped surrogate as a Python float; equals ``mean(A)`` when
-        ``logp_new == logp_old``.
+        The mean clipped surrogate as a Python float; equals `mean(A)` when
+        `logp_new == logp_old`.
 
     Raises:
-        ValueError: If the three lengths differ or ``clip_eps`` is outside ``(0, 1)``.
+        ValueError: If the three lengths differ or `clip_eps` is outside `(0, 1)`.
 
     Example:
         >>> ppo_clip_objective([np.log(2.0)], [0.0], [1.0])  # rho = 2 clipped to 1.2
@@ -431,25 +431,25 @@ def ppo_clip_objective(
 
 
 def kl_estimators(logp: ArrayLike, logp_ref: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-sample estimators of ``KL(pi || pi_ref)`` for samples drawn from ``pi`` (Schulman).
+    """Per-sample estimators of `KL(pi || pi_ref)` for samples drawn from `pi` (Schulman).
 
-    With ``log_ratio = logp - logp_ref = log(pi(y) / pi_ref(y))`` for each sample:
+    With `log_ratio = logp - logp_ref = log(pi(y) / pi_ref(y))` for each sample:
 
-    - ``k1 = log_ratio``: unbiased, but a single value can be negative and its variance is high;
-    - ``k2 = log_ratio**2 / 2``: always >= 0, low variance, biased (exact only to second order);
-    - ``k3 = exp(-log_ratio) - 1 + log_ratio``: unbiased (``E_pi[pi_ref / pi] = 1``) and
-      always >= 0 (because ``exp(x) >= 1 + x``), usually the best of the three.
-      Note the minus sign inside the exponential: the ratio is ``pi_ref / pi``.
+    - `k1 = log_ratio`: unbiased, but a single value can be negative and its variance is high;
+    - `k2 = log_ratio**2 / 2`: always >= 0, low variance, biased (exact only to second order);
+    - `k3 = exp(-log_ratio) - 1 + log_ratio`: unbiased (`E_pi[pi_ref / pi] = 1`) and
+      always >= 0 (because `exp(x) >= 1 + x`), usually the best of the three.
+      Note the minus sign inside the exponential: the ratio is `pi_ref / pi`.
 
-    The samples must come from ``pi``, the first distribution of the KL; the mean of an
+    The samples must come from `pi`, the first distribution of the KL; the mean of an
     estimator over many samples approximates the KL.
 
     Args:
-        logp: ``log pi(y_i)`` for each sample, any shape.
-        logp_ref: ``log pi_ref(y_i)`` for the same samples, the same shape.
+        logp: `log pi(y_i)` for each sample, any shape.
+        logp_ref: `log pi_ref(y_i)` for the same samples, the same shape.
 
     Returns:
-        ``(k1, k2, k3)``, three float64 arrays of the shape of ``logp``.
+        `(k1, k2, k3)`, three float64 arrays of the shape of `logp`.
 
     Raises:
         ValueError: If the shapes differ.
@@ -641,8 +641,9 @@ def _frontier_section(ref_logits: np.ndarray, plt, folder) -> None:
         ax.plot(dense[:, 2], dense[:, 1], "-")
         ax.plot(frontier[:, 2], frontier[:, 1], "o")
         for beta, reward, kl, _, _ in frontier[frontier[:, 0] >= 0.1]:
-            label = "beta <= 0.1" if beta == 0.1 else f"beta = {beta:g}"
-            ax.annotate(label, (kl, reward), textcoords="offset points", xytext=(6, -12), fontsize=8)
+            label, offset = ("beta <= 0.1", (-40, 8)) if beta == 0.1 else (f"beta = {beta:g}", (6, -12))
+            ax.annotate(label, (kl, reward), textcoords="offset points", xytext=offset, fontsize=8)
+        ax.margins(x=0.1, y=0.12)  # room for the labels of the end points
         ax.set_xlabel("KL(pi* || pi_ref)")
         ax.set_ylabel("expected reward E_pi*[r]")
         ax.set_title("Reward-KL frontier of the RLHF optimum")
