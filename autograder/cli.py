@@ -91,10 +91,10 @@ def grade_submission(
 
     With `jobs > 1`, up to `jobs` labs are graded at once, each by a grader process of its own
     (the grader is pure Python: only processes use more cores); the verdicts are the same. With
-    one job, every worker is started before the graders are imported and the first lab is graded,
-    so that the workers' imports overlap with that work. `in_process=True` calls the learner's functions directly
-    instead (no isolation, no time limit, one job: for measuring what isolation costs, never for
-    untrusted code).
+    one job, every worker is started before the graders are imported and the first lab is
+    graded, so that the workers' imports overlap with that work. `in_process=True` calls the
+    learner's functions directly instead (no isolation, no time limit, one job: for measuring
+    what isolation costs, never for untrusted code).
     """
     if jobs > 1 and len(labs) > 1 and not in_process:
         return _grade_in_parallel(submission, labs, time_limit, jobs)
