@@ -4,8 +4,8 @@ Command line: `python -m autograder --help` (see `autograder.cli`). From Python:
 
 - `catalog()` lists every graded function with its points and properties (the docs use it);
 - `check("lab2_reward.fit_reward_model", namespace)` grades one function found in a namespace
-  (a notebook's `globals()`), prints the feedback and raises `AssertionError` unless it earns
-  full marks (the notebook track's test cells call it).
+  (a notebook's `globals()`), prints the feedback and returns the points earned (the notebook
+  track's test cells end with it: nbgrader takes the number as the cell's partial credit).
 """
 
 from __future__ import annotations
@@ -38,15 +38,22 @@ def catalog() -> list[FunctionInfo]:
 
 
 def check(function_id: str, namespace: dict[str, Any]) -> int:
-    """Grade one function defined in `namespace`, in this process; return the points earned.
+    """Grade one function defined in `namespace`, in this process; print the feedback, return the points.
+
+    The notebook track's test cells end with this call, so the points are the cell's result:
+    nbgrader reads a number shown by a test cell as its partial credit. Anything written to
+    stderr while grading goes to stdout instead (nbgrader gives 0 to a cell that writes to stderr).
 
     Args:
         function_id: `"<lab module>.<function>"`, e.g. `"lab1_sft.log_softmax"`.
         namespace: Where the learner's functions live, e.g. a notebook's `globals()`.
 
-    Raises:
-        AssertionError: With the feedback, when the function does not earn full marks.
+    Returns:
+        The points earned, from 0 to the function's points in `catalog()`.
     """
+    import contextlib
+    import sys
+
     from autograder.engine import grade_function
     from autograder.labs import LAB_MODULES, load_lab
     from autograder.report import function_feedback
@@ -55,8 +62,9 @@ def check(function_id: str, namespace: dict[str, Any]) -> int:
     module_name, name = function_id.split(".", 1)
     number = next(n for n, m in LAB_MODULES.items() if m == module_name)
     graded = next(g for g in load_lab(number).functions if g.name == name)
-    result = grade_function(graded, InProcessModule(namespace))
+    with contextlib.redirect_stderr(sys.stdout):
+        result = grade_function(graded, InProcessModule(namespace))
     print(f"{function_id}: {result.earned}/{result.points}")
     if result.earned < result.points:
-        raise AssertionError("\n".join(function_feedback(result)))
+        print("\n".join(function_feedback(result)))
     return result.earned

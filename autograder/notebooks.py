@@ -24,12 +24,11 @@ and every build reads them afresh, so the notebooks cannot go stale and no drift
 (the same choice as the site's figures). Only the labs that have a grader (`available_labs()`)
 get a notebook.
 
-Scores: an nbgrader test cell is all or nothing, so a function earns its points in the notebook
-track only with full marks (`check` raises otherwise; the call ends with `;` so that the points
-it returns are no output, which nbgrader would read as partial credit). A notebook has no import step: an
-exception in one cell does not stop the others, where the batch grader scores a lab that does
-not import 0. The demo cell is skipped while nbgrader autogrades (`NBGRADER_EXECUTION`), since
-nothing is scored from output.
+Scores: a test cell's result is the number `check` returns, the points the function earns, which
+nbgrader takes as the cell's partial credit; so a function earns the same points as in the batch
+grader. A notebook has no import step: an exception in one cell does not stop the others, where
+the batch grader scores a lab that does not import 0. The demo cell is skipped while nbgrader
+autogrades (`NBGRADER_EXECUTION`), since nothing is scored from output.
 """
 
 from __future__ import annotations
@@ -133,7 +132,7 @@ def source_notebook(module: str, source: str, points: dict[str, int]) -> nbforma
         ]
         cells.append(_code("".join(lines[start:last]), **_meta(node.name, solution=True)))
         if node.name in points:
-            check = f'from autograder import check\n\ncheck("{module}.{node.name}", globals());'
+            check = f'from autograder import check\n\ncheck("{module}.{node.name}", globals())'
             cells.append(_code(check, **_meta(f"test_{node.name}", grade=True, points=points[node.name])))
         position = last
     tail = "".join(lines[position:]).split('if __name__ == "__main__":')[0]

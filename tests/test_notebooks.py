@@ -2,9 +2,9 @@
 
 Needs nbgrader and a Python kernel (ipykernel); the test environment pins both. The same
 synthetic class as `tests/test_batch.py` (Lab 1 only) is turned into submitted notebooks,
-autograded headless with a short cell timeout, and compared with the batch grader: an nbgrader
-test cell is all or nothing, so a student's notebook score is the points of the functions that
-earn full marks in the batch grader's report.
+autograded headless with a short cell timeout, and compared with the batch grader: a test cell's
+result is the function's points (nbgrader's partial credit), so a student's notebook score is the
+batch grader's, except where a notebook has no import step to fail.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_source_notebook_has_a_solution_and_a_test_cell_per_function() -> None:
         for c in notebook.cells
         if c.metadata.get("nbgrader", {}).get("grade_id") == "test_log_softmax"
     ]
-    assert checks == ['from autograder import check\n\ncheck("lab1_sft.log_softmax", globals());']
+    assert checks == ['from autograder import check\n\ncheck("lab1_sft.log_softmax", globals())']
     assert any("labkit.run_demo(main, [])" in c.source for c in notebook.cells)
 
 
@@ -77,13 +77,6 @@ def test_release_strips_the_solutions(course: dict) -> None:
     assert (course["course"] / "release" / LAB / "labkit.py").is_file()
 
 
-def _batch_all_or_nothing(report: dict) -> int:
-    """Points of the functions with every property passed in a Gradescope report."""
-    failed = {t["name"].split(":")[0] for t in report["tests"] if t["status"] != "passed"}
-    names = {t["name"].split(":")[0] for t in report["tests"]}
-    return sum(points_of(name.split(".", 1)[1]) for name in names - failed)
-
-
 def test_notebook_track_agrees_with_the_batch_grader(course: dict) -> None:
     root = course["root"]
     with (root / "notebooks.csv").open(newline="", encoding="utf-8") as handle:
@@ -92,7 +85,7 @@ def test_notebook_track_agrees_with_the_batch_grader(course: dict) -> None:
     full = sum(nb.lab_points()[LAB].values())
     for student, row in rows.items():
         report = json.loads((course["json"] / f"{student}.json").read_text())
-        expected = _batch_all_or_nothing(report)
+        expected = report["score"]
         if student == "crashing":
             # No import step in a notebook: the exception only stops the first solution cell.
             assert report["score"] == 0
@@ -100,9 +93,21 @@ def test_notebook_track_agrees_with_the_batch_grader(course: dict) -> None:
         assert (student, int(row["total"]), int(row[LAB])) == (student, expected, expected)
         assert int(row["max"]) == full
     assert int(rows["perfect"]["total"]) == full and int(rows["empty"]["total"]) == 0
+    assert 0 < int(rows["Doe, Jane"]["total"]) - (full - points_of("sft_gain")) < points_of("sft_gain")
 
 
 def test_gradebook_csv_quotes_a_name_with_a_comma(course: dict) -> None:
     lines = (course["root"] / "notebooks.csv").read_text().splitlines()
     assert lines[0] == f"student,total,max,{LAB},manual"
     assert any(line.startswith('"Doe, Jane",') for line in lines)
+
+
+def test_every_lab_notebook_gives_the_reference_full_marks(tmp_path) -> None:
+    labs = sorted({info.lab for info in catalog()})
+    course = tmp_path / "course"
+    assert nb.build(course, timeout=60) == labs
+    assert nb.submit_py(course, "reference", nb.SOLUTIONS) == labs
+    assert nb.autograde(course) == []
+    (row,) = nb.gradebook_rows(course)
+    points = nb.lab_points()
+    assert {lab: row[lab] for lab in labs} == {lab: sum(points[lab].values()) for lab in labs}
