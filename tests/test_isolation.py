@@ -129,7 +129,8 @@ def processes_running_from(folder: Path) -> list[int]:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_ends_every_process_and_still_writes_the_results(tmp_path, jobs):
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_stopping_the_grader_ends_every_process_and_still_writes_the_results(tmp_path, jobs, stop):
     folder = hanging_submission(tmp_path / "hanging")
     out = tmp_path / "r.json"
     grader = subprocess.Popen(
@@ -140,7 +141,10 @@ def test_ctrl_c_ends_every_process_and_still_writes_the_results(tmp_path, jobs):
     while len(processes_running_from(folder)) <= 1 + int(jobs):  # the grader(s) and a learner's worker
         assert grader.poll() is None, grader.stdout.read()
         time.sleep(0.05)
-    os.killpg(grader.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole foreground group
+    if stop == "ctrl-c":  # reaches the terminal's whole foreground process group
+        os.killpg(grader.pid, signal.SIGINT)
+    else:  # `kill PID`, a CI runner cancelling a job, a batch script's timeout
+        grader.terminate()
     output = grader.communicate(timeout=60)[0]
     assert grader.returncode == 130 and "interrupted" in output and "Traceback" not in output
     assert "interrupted" in json.loads(out.read_text())["output"]
