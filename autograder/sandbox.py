@@ -37,10 +37,15 @@ _LIVE_WORKERS: set[int] = set()
 def kill_workers() -> None:
     """Kill every worker this process started, with whatever they started (for signal handlers)."""
     for pid in list(_LIVE_WORKERS):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_group(pid)
+
+
+def _kill_group(pid: int) -> None:
+    """Kill a worker's process group: the worker leads it, so whatever it started ends too."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,22 @@ class IsolatedModule:
 
     def start(self) -> None:
         """Start the worker without waiting for it: its import overlaps with other grading."""
-        if self._process is None:
-            self._spawn()
+        if self._process is not None:
+            return
+        ours, theirs = socket.socketpair()
+        bootstrap = (
+            "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
+        )
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
+             str(self.submission), self.module_name],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
+            env=_worker_environment(),
+        )  # fmt: skip
+        _LIVE_WORKERS.add(self._process.pid)
+        theirs.close()
+        self._socket = ours
 
     def open(self) -> None:
         """Start the worker if needed and wait until the lab is imported.
@@ -151,29 +170,10 @@ class IsolatedModule:
         if self._socket is not None:
             self._socket.close()
         if self._process is not None:
-            try:  # the worker leads its own process group: end whatever it started too
-                os.killpg(self._process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _kill_group(self._process.pid)
             self._process.wait()
             _LIVE_WORKERS.discard(self._process.pid)
         self._process, self._socket, self._ready = None, None, False
-
-    def _spawn(self) -> None:
-        ours, theirs = socket.socketpair()
-        bootstrap = (
-            "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
-        )
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-             str(self.submission), self.module_name],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
-            env=_worker_environment(),
-        )  # fmt: skip
-        _LIVE_WORKERS.add(self._process.pid)
-        theirs.close()
-        self._socket = ours
 
     def _receive(self, limit: float, timeout_words: str) -> tuple:
         assert self._socket is not None
