@@ -50,7 +50,7 @@ def lab(session: nox.Session) -> None:
 def stubs(session: nox.Session) -> None:
     """Regenerate exercises/ from solutions/ with nbgrader's ClearSolutions."""
     install(session, "stubs")
-    session.run("python", "-m", "autograder.stubs", "--write")
+    session.run("python", "-m", "autograder.tools.stubs", "--write")
 
 
 @nox.session
@@ -71,7 +71,7 @@ def bench(session: nox.Session) -> None:
     import sys
 
     install(session, "grade")
-    session.run("python", "-m", "autograder.bench", "--out", "bench", "--nox-python", sys.executable,
+    session.run("python", "-m", "autograder.tools.bench", "--out", "bench", "--nox-python", sys.executable,
                 *session.posargs)  # fmt: skip
 
 
@@ -90,7 +90,7 @@ def docs(session: nox.Session) -> None:
 def notebooks(session: nox.Session) -> None:
     """Build the nbgrader course in build/nbgrader/; `-- autograde --csv grades.csv` grades its submitted/."""
     install(session, "notebooks")
-    session.run("python", "-m", "autograder.notebooks", *(session.posargs or ["build"]))
+    session.run("python", "-m", "autograder.tools.notebooks", *(session.posargs or ["build"]))
 
 
 @nox.session

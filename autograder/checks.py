@@ -8,7 +8,7 @@ first, then the values, then a hint that names the likely mistake.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -26,9 +26,34 @@ class PropertyFailed(AssertionError):
         self.hint = hint
 
 
-def fail(summary: str, *details: str, hint: str = "") -> None:
+def fail(summary: str, *details: str, hint: str = "") -> NoReturn:
     """Raise `PropertyFailed`."""
     raise PropertyFailed(summary, list(details), hint)
+
+
+def as_float(got: Any, what: str = "the result") -> float:
+    """`got` as a float, after checking that it is a real number (call before any arithmetic)."""
+    if not _is_real_scalar(got):
+        fail(f"{what} should be a float", f"Got: {describe(got)} {short(got)}",
+             hint="return a Python float (e.g. `float(value)`), not an array or a tuple")  # fmt: skip
+    return float(got)
+
+
+def as_array(got: Any, shape: tuple[int, ...], what: str = "the result") -> np.ndarray:
+    """`got` as a float64 array, after checking it is a float array of `shape` (call before arithmetic)."""
+    if not (isinstance(got, np.ndarray) and got.shape == shape and got.dtype.kind == "f"):
+        close(got, np.zeros(shape), what=what)  # reports the type, the shape or the dtype
+    return got.astype(np.float64)
+
+
+def as_probabilities(got: Any, size: int, what: str = "the policy", hint: str = "") -> np.ndarray:
+    """`got` as a probability vector of length `size`: finite, non-negative, summing to 1 (to 1e-9)."""
+    pi = as_array(got, (size,), what)
+    finite(pi, what=what, hint=hint)
+    if np.any(pi < 0) or abs(pi.sum() - 1.0) > 1e-9:
+        fail(f"{what} is not a probability vector", f"Got: {short(pi)} (sum {pi.sum()!r})",
+             hint="normalise: divide the weights by their sum")  # fmt: skip
+    return pi
 
 
 def _is_real_scalar(value: Any) -> bool:

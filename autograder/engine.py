@@ -5,10 +5,12 @@ A lab's grader (`autograder/labs/labN_*.py`) declares its functions and their pr
     LAB = Lab(1, "lab1_sft", "Supervised fine-tuning")
     log_softmax = LAB.function("log_softmax")
 
-    @log_softmax.property("matches the reference on random logits", points=2)
+    @log_softmax.holds("matches the reference on random logits", points=2)
     @given(logits=float_arrays())
-    def _(f, logits):
+    def matches_reference(f, logits):
         checks.close(f(logits), ref.log_softmax(logits))
+
+    log_softmax.rejects([Invalid("axis is 3 for a 2-D array", "axis", (np.zeros((2, 2)),), {"axis": 3})])
 
 `f` calls the learner's function wherever it runs (see `autograder.sandbox`) and records each
 call, so that the report can print the smallest failing input as pasteable code.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +30,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
+from autograder import checks
 from autograder.checks import PropertyFailed
 from autograder.formatting import call_literal
 from autograder.sandbox import Aborted, LabImportFailed, LearnerModule, Outcome
@@ -153,8 +156,12 @@ class GradedFunction:
         """The function's points: the sum over its properties."""
         return sum(p.points for p in self.properties)
 
-    def property(self, description: str, points: int, max_examples: int | None = None) -> Callable:
-        """Register the decorated test (a Hypothesis test or a plain function of `f`)."""
+    def holds(self, description: str, points: int, max_examples: int | None = None) -> Callable:
+        """Register the decorated test (a Hypothesis test or a plain function of `f`) as a property.
+
+        The test is named for what it checks (`def kl_is_nonnegative(f, pair)`), so that
+        tracebacks, profiles and `pytest -k` say something.
+        """
 
         def register(test: Callable[..., None]) -> Callable[..., None]:
             if hasattr(test, "hypothesis"):
@@ -171,6 +178,34 @@ class GradedFunction:
             return test
 
         return register
+
+    def rejects(
+        self,
+        cases: Sequence[Invalid],
+        points: int = 1,
+        description: str = "raises ValueError for each invalid input listed in the docstring",
+    ) -> None:
+        """Register the property that every call in `cases` raises a `ValueError` naming its argument."""
+
+        def raises_value_errors(f: LearnerFunction) -> None:
+            for case in cases:
+                checks.value_error(f.attempt(*case.args, **case.kwargs), case.arguments, why=case.why)
+
+        self.properties.append(Property(description, points, raises_value_errors))
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An invalid call of a learner function, for `GradedFunction.rejects`.
+
+    `why` says what is wrong in the learner's words ("beta = 0"); `arguments` is the argument
+    name (or names, any of which will do) that the `ValueError`'s message should contain.
+    """
+
+    why: str
+    arguments: str | tuple[str, ...]
+    args: tuple = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder import catalog
-from autograder.batch import main
+from autograder.tools.batch import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = "lab1_sft"
@@ -67,7 +67,7 @@ _GRADED: dict = {}
 
 
 def batch_grade_class(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The class graded once per session by `python -m autograder.batch`, with its CSV and JSON reports."""
+    """The class graded once per session by `python -m autograder.tools.batch`, with its CSV and JSON reports."""
     if not _GRADED:
         root = tmp_path_factory.mktemp("batch")
         submissions = make_class(root / "submissions")

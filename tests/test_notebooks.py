@@ -19,7 +19,7 @@ pytest.importorskip("nbgrader")
 pytest.importorskip("ipykernel")
 
 from autograder import catalog
-from autograder import notebooks as nb
+from autograder.tools import notebooks as nb
 from tests.test_batch import LAB, STUDENTS, batch_grade_class, points_of
 
 CELL_TIMEOUT = 10

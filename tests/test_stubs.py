@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from autograder.labs import available_labs, load_lab
-from autograder.stubs import EXERCISES, expected_exercises
+from autograder.tools.stubs import EXERCISES, expected_exercises
 
 
 def test_exercises_match_the_generator():

@@ -23,7 +23,7 @@ SEED_MIXTURE = {"coding": 0.20, "math": 0.15, "creative": 0.15, "reasoning": 0.3
 sft_gain = LAB.function("sft_gain")
 
 
-@sft_gain.property("reproduces the seed's SFT table", points=1)
+@sft_gain.holds("reproduces the seed's SFT table", points=1)
 def _(f):
     got = f(SEED_BASE, SEED_MIXTURE)
     checks.equal(type(got).__name__, "dict", what="the result's type")
@@ -44,7 +44,7 @@ def _scores_and_mixture(draw):
     return base, mixture, draw(gen.floats(0.0, 200.0)), cap
 
 
-@sft_gain.property("matches the reference on random domains, mixtures and caps", points=2)
+@sft_gain.holds("matches the reference on random domains, mixtures and caps", points=2)
 @given(case=_scores_and_mixture())
 def _(f, case):
     base, mixture, max_gain, cap = case
@@ -71,7 +71,7 @@ SFT_GAIN_ERRORS = [
 ]  # fmt: skip
 
 
-@sft_gain.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@sft_gain.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, kwargs in SFT_GAIN_ERRORS:
         checks.value_error(f.attempt(**kwargs), argument, why=why)
@@ -82,7 +82,7 @@ def _(f):
 log_softmax = LAB.function("log_softmax")
 
 
-@log_softmax.property("matches the reference on random logits and axes", points=2)
+@log_softmax.holds("matches the reference on random logits and axes", points=2)
 @given(logits=gen.arrays(gen.shapes(max_dims=3)), data=st.data())
 def _(f, logits, data):
     axis = data.draw(st.integers(-logits.ndim, logits.ndim - 1), label="axis")
@@ -92,7 +92,7 @@ def _(f, logits, data):
                  hint="log_softmax(x) = x - logsumexp(x) along `axis`, with keepdims=True")  # fmt: skip
 
 
-@log_softmax.property("is unchanged by adding a constant along the axis", points=1)
+@log_softmax.holds("is unchanged by adding a constant along the axis", points=1)
 @given(logits=gen.arrays(gen.shapes(max_dims=2)), shift=gen.floats(-1e3, 1e3))
 @example(logits=np.array([0.0, 1.0]), shift=1000.0)  # exp(1000) overflows
 def _(f, logits, shift):
@@ -101,7 +101,7 @@ def _(f, logits, shift):
                  hint="softmax only sees differences between logits: shift by the maximum")  # fmt: skip
 
 
-@log_softmax.property("stays finite with no warning for logits up to ±1e300", points=2)
+@log_softmax.holds("stays finite with no warning for logits up to ±1e300", points=2)
 @given(logits=gen.arrays(gen.shapes(max_dims=2, max_side=3), -1e300, 1e300))
 @example(logits=np.array([1e300, -1e300]))
 @example(logits=np.array([1000.0, 0.0]))
@@ -118,7 +118,7 @@ def _(f, logits):
 next_token_targets = LAB.function("next_token_targets")
 
 
-@next_token_targets.property("returns (inputs, targets, loss_mask), each of length T-1", points=2)
+@next_token_targets.holds("returns (inputs, targets, loss_mask), each of length T-1", points=2)
 @given(tokens=st.lists(st.integers(0, 50), min_size=2, max_size=10), data=st.data())
 def _(f, tokens, data):
     tokens = np.array(tokens)
@@ -135,7 +135,7 @@ def _(f, tokens, data):
         }[name])  # fmt: skip
 
 
-@next_token_targets.property("raises ValueError for mismatched lengths and T < 2", points=1)
+@next_token_targets.holds("raises ValueError for mismatched lengths and T < 2", points=1)
 def _(f):
     checks.value_error(f.attempt(np.array([1, 2, 3]), np.array([True, False])), ("assistant_mask", "tokens", "length"),
                        why="tokens has 3 entries and assistant_mask 2")  # fmt: skip
@@ -161,7 +161,7 @@ def _nll_mistakes(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> 
     }
 
 
-@masked_mean_nll.property("matches the reference on random batches", points=2)
+@masked_mean_nll.holds("matches the reference on random batches", points=2)
 @given(batch=gen.logits_targets_mask())
 def _(f, batch):
     logits, targets, mask = batch
@@ -170,7 +170,7 @@ def _(f, batch):
                  hint="mean over masked-in positions of -log_softmax(logits)[target]")  # fmt: skip
 
 
-@masked_mean_nll.property("averages per token: flattening the rows changes nothing", points=1)
+@masked_mean_nll.holds("averages per token: flattening the rows changes nothing", points=1)
 @given(batch=gen.logits_targets_mask())
 @example(
     batch=(
@@ -188,7 +188,7 @@ def _(f, batch):
                  hint="average over all masked-in tokens together, not per row or per sequence")  # fmt: skip
 
 
-@masked_mean_nll.property("ignores every position where mask is False", points=1)
+@masked_mean_nll.holds("ignores every position where mask is False", points=1)
 @given(batch=gen.logits_targets_mask(), noise=gen.arrays(1, -50.0, 50.0))
 def _(f, batch, noise):
     logits, targets, mask = batch
@@ -200,7 +200,7 @@ def _(f, batch, noise):
                  hint="multiply by the mask (or index with it) before summing")  # fmt: skip
 
 
-@masked_mean_nll.property("stays finite with no warning for logits up to ±1e6", points=1)
+@masked_mean_nll.holds("stays finite with no warning for logits up to ±1e6", points=1)
 @given(batch=gen.logits_targets_mask(scale=1e6))
 def _(f, batch):
     outcome = f.attempt(*batch)
@@ -219,7 +219,7 @@ NLL_ERRORS = [
 ]  # fmt: skip
 
 
-@masked_mean_nll.property("raises ValueError for bad shapes, targets and an empty mask", points=1)
+@masked_mean_nll.holds("raises ValueError for bad shapes, targets and an empty mask", points=1)
 def _(f):
     for why, argument, args in NLL_ERRORS:
         checks.value_error(f.attempt(*args), argument, why=why)
@@ -230,7 +230,7 @@ def _(f):
 masked_mean_nll_grad = LAB.function("masked_mean_nll_grad")
 
 
-@masked_mean_nll_grad.property("matches the reference on random batches", points=2)
+@masked_mean_nll_grad.holds("matches the reference on random batches", points=2)
 @given(batch=gen.logits_targets_mask())
 def _(f, batch):
     logits, targets, mask = batch
@@ -244,7 +244,7 @@ def _(f, batch):
     }, hint="(softmax(logits) - onehot(targets)) * mask[..., None] / mask.sum()")  # fmt: skip
 
 
-@masked_mean_nll_grad.property("equals finite differences of masked_mean_nll", points=2)
+@masked_mean_nll_grad.holds("equals finite differences of masked_mean_nll", points=2)
 @given(batch=gen.logits_targets_mask(max_vocab=4, scale=5.0))
 def _(f, batch):
     logits, targets, mask = batch
@@ -252,7 +252,7 @@ def _(f, batch):
     checks.close(f(logits, targets, mask), numeric, rtol=1e-5, atol=1e-7, what="the gradient")
 
 
-@masked_mean_nll_grad.property("rows sum to 0 and masked-out rows are 0", points=1)
+@masked_mean_nll_grad.holds("rows sum to 0 and masked-out rows are 0", points=1)
 @given(batch=gen.logits_targets_mask())
 def _(f, batch):
     logits, targets, mask = batch
@@ -263,7 +263,7 @@ def _(f, batch):
                  what="the rows where mask is False", hint="multiply by mask[..., None]")  # fmt: skip
 
 
-@masked_mean_nll_grad.property("raises ValueError for bad shapes, targets and an empty mask", points=1)
+@masked_mean_nll_grad.holds("raises ValueError for bad shapes, targets and an empty mask", points=1)
 def _(f):
     for why, argument, args in NLL_ERRORS:
         checks.value_error(f.attempt(*args), argument, why=why)
@@ -285,7 +285,7 @@ def _batch_loss(W: np.ndarray, conversations) -> float:
     return ref.sft_step(W, conversations, 1.0)[1]
 
 
-@sft_step.property("matches the reference: the new W and the loss at the old W", points=3)
+@sft_step.holds("matches the reference: the new W and the loss at the old W", points=3)
 @given(batch=_sft_batches())
 def _(f, batch):
     W, conversations, lr = batch
@@ -303,7 +303,7 @@ def _(f, batch):
     })  # fmt: skip
 
 
-@sft_step.property("its step equals -lr times finite differences of the loss", points=2)
+@sft_step.holds("its step equals -lr times finite differences of the loss", points=2)
 @given(batch=_sft_batches())
 def _(f, batch):
     W, conversations, lr = batch
@@ -313,7 +313,7 @@ def _(f, batch):
                  hint="sum the rows of the per-position gradient into the rows of W they were read from")  # fmt: skip
 
 
-@sft_step.property("a small step lowers the loss", points=1)
+@sft_step.holds("a small step lowers the loss", points=1)
 @given(batch=_sft_batches())
 def _(f, batch):
     W, conversations, _ = batch
@@ -325,7 +325,7 @@ def _(f, batch):
                     hint="step against the gradient: W - lr * grad")  # fmt: skip
 
 
-@sft_step.property("raises ValueError for lr <= 0, no assistant target, a bad token", points=2)
+@sft_step.holds("raises ValueError for lr <= 0, no assistant target, a bad token", points=2)
 def _(f):
     W = np.zeros((3, 3))
     good = [(np.array([0, 1, 2]), np.array([False, True, True]))]

@@ -70,7 +70,7 @@ def _probability_mistakes(r_chosen, r_rejected) -> dict[str, np.ndarray]:
     }
 
 
-@preference_probability.property("matches the reference on random rewards, with broadcasting", points=2)
+@preference_probability.holds("matches the reference on random rewards, with broadcasting", points=2)
 @given(rewards=_reward_pairs())
 @example(rewards=(np.array([2.0, 0.0]), np.array(0.0)))
 def _(f, rewards):
@@ -80,7 +80,7 @@ def _(f, rewards):
                  hint="sigmoid(r_chosen - r_rejected) = 1 / (1 + exp(-(r_chosen - r_rejected)))")  # fmt: skip
 
 
-@preference_probability.property("P(a ≻ b) + P(b ≻ a) = 1", points=1)
+@preference_probability.holds("P(a ≻ b) + P(b ≻ a) = 1", points=1)
 @given(rewards=_reward_pairs())
 @example(rewards=(np.array([1.0, 0.0]), np.array([1.0, 3.0])))
 def _(f, rewards):
@@ -93,7 +93,7 @@ def _(f, rewards):
                  hint="one of the two responses is preferred: P(b ≻ a) = 1 - P(a ≻ b), and a tie gives 0.5 both ways")  # fmt: skip
 
 
-@preference_probability.property("only the reward gap matters: adding a constant changes nothing", points=1)
+@preference_probability.holds("only the reward gap matters: adding a constant changes nothing", points=1)
 @given(rewards=_reward_pairs(), shift=gen.floats(-1e3, 1e3))
 @example(rewards=(np.array([1.0]), np.array([0.0])), shift=1000.0)
 def _(f, rewards, shift):
@@ -106,7 +106,7 @@ def _(f, rewards, shift):
                       "exp(1000.0) is inf, and inf / inf is nan")  # fmt: skip
 
 
-@preference_probability.property("a tie gives exactly 0.5", points=1)
+@preference_probability.holds("a tie gives exactly 0.5", points=1)
 @given(rewards=gen.arrays(gen.shapes(max_dims=2), -1e3, 1e3))
 @example(rewards=np.array([0.0, 800.0, -800.0]))
 def _(f, rewards):
@@ -115,7 +115,7 @@ def _(f, rewards):
                  hint="a reward gap of 0 is a coin flip: sigmoid(0) = 0.5, whatever the rewards themselves")  # fmt: skip
 
 
-@preference_probability.property("saturates to 0 or 1 with no warning for reward gaps up to ±1e6", points=2)
+@preference_probability.holds("saturates to 0 or 1 with no warning for reward gaps up to ±1e6", points=2)
 @given(rewards=_reward_pairs(-5e5, 5e5))
 @example(rewards=(np.array([1e6, -1e6, 0.0, 0.0]), np.array([0.0, 0.0, 1e6, -1e6])))
 def _(f, rewards):
@@ -134,7 +134,7 @@ def _(f, rewards):
     )
 
 
-@preference_probability.property("raises ValueError when the shapes cannot be broadcast", points=1)
+@preference_probability.holds("raises ValueError when the shapes cannot be broadcast", points=1)
 def _(f):
     checks.value_error(f.attempt(np.zeros(2), np.zeros(3)), ("r_chosen", "r_rejected"),
                        why="r_chosen has shape (2,) and r_rejected shape (3,)")  # fmt: skip
@@ -184,7 +184,7 @@ def _loss_mistakes(w, x_chosen, x_rejected, l2) -> dict[str, float]:
     }  # fmt: skip
 
 
-@preference_loss.property("matches the reference on random weights and comparisons", points=2)
+@preference_loss.holds("matches the reference on random weights and comparisons", points=2)
 @given(case=_comparisons())
 @example(case=LOSS_TRAP)
 def _(f, case):
@@ -211,7 +211,7 @@ STABLE_LOSS = (
 )
 
 
-@preference_loss.property("stays finite with no warning for margins up to ±1e6", points=2)
+@preference_loss.holds("stays finite with no warning for margins up to ±1e6", points=2)
 @given(case=_huge_margins())
 @example(case=(np.array([1e6]), np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]]), 0.0))
 def _(f, case):
@@ -242,7 +242,7 @@ LOSS_ERRORS = [
 ]  # fmt: skip
 
 
-@preference_loss.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@preference_loss.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args in LOSS_ERRORS:
         checks.value_error(f.attempt(*args), argument, why=why)
@@ -271,7 +271,7 @@ def _grad_mistakes(w, x_chosen, x_rejected, l2) -> dict[str, np.ndarray]:
     }  # fmt: skip
 
 
-@preference_loss_grad.property("matches the reference on random weights and comparisons", points=2)
+@preference_loss_grad.holds("matches the reference on random weights and comparisons", points=2)
 @given(case=_comparisons())
 @example(case=LOSS_TRAP)
 def _(f, case):
@@ -281,7 +281,7 @@ def _(f, case):
                  hint="-mean_i sigmoid(-m_i) * (x_chosen[i] - x_rejected[i]) + l2 * w")  # fmt: skip
 
 
-@preference_loss_grad.property("equals finite differences of preference_loss", points=2)
+@preference_loss_grad.holds("equals finite differences of preference_loss", points=2)
 @given(case=_comparisons(max_n=10, max_d=3))
 @example(case=LOSS_TRAP)
 def _(f, case):
@@ -293,7 +293,7 @@ def _(f, case):
                  hint="differentiate the loss you wrote in preference_loss term by term")  # fmt: skip
 
 
-@preference_loss_grad.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@preference_loss_grad.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args in LOSS_ERRORS:
         checks.value_error(f.attempt(*args), argument, why=why)
@@ -366,14 +366,14 @@ def _check_stationary(w: Any, x_chosen: np.ndarray, x_rejected: np.ndarray) -> N
         )
 
 
-@fit_reward_model.property("returns a stationary point of the regularised loss (||grad|| <= 1e-6)", points=3)
+@fit_reward_model.holds("returns a stationary point of the regularised loss (||grad|| <= 1e-6)", points=3)
 @given(data=_noisy_comparisons())
 def _(f, data):
     x_chosen, x_rejected = data
     _check_stationary(f(x_chosen, x_rejected), x_chosen, x_rejected)
 
 
-@fit_reward_model.property("matches the reference optimum", points=2)
+@fit_reward_model.holds("matches the reference optimum", points=2)
 @given(data=_noisy_comparisons())
 def _(f, data):
     x_chosen, x_rejected = data
@@ -400,7 +400,7 @@ CONSISTENT_HINT = (
 )
 
 
-@fit_reward_model.property("fits perfectly consistent labels, where only l2 keeps w finite", points=1)
+@fit_reward_model.holds("fits perfectly consistent labels, where only l2 keeps w finite", points=1)
 def _(f):
     for x_chosen, x_rejected in CONSISTENT:
         try:
@@ -421,7 +421,7 @@ FIT_ERRORS = [
 ]  # fmt: skip
 
 
-@fit_reward_model.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@fit_reward_model.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args, kwargs in FIT_ERRORS:
         checks.value_error(f.attempt(*args, **kwargs), argument, why=why)
@@ -461,7 +461,7 @@ def _accuracy_mistakes(w, x_chosen, x_rejected) -> dict[str, float]:
     }  # fmt: skip
 
 
-@pairwise_accuracy.property("matches the reference on random weights and comparisons", points=2)
+@pairwise_accuracy.holds("matches the reference on random weights and comparisons", points=2)
 @given(case=_integer_comparisons())
 @example(case=(np.array([1.0]), np.array([[1e-17], [2.0]]), np.array([[0.0], [1.0]])))
 def _(f, case):
@@ -471,9 +471,7 @@ def _(f, case):
                  hint="mean over comparisons of 1 (w @ x_chosen[i] > w @ x_rejected[i]), 1/2 (equal) or 0")  # fmt: skip
 
 
-@pairwise_accuracy.property(
-    "swapping chosen and rejected mirrors it: acc(w, a, b) + acc(w, b, a) = 1", points=1
-)
+@pairwise_accuracy.holds("swapping chosen and rejected mirrors it: acc(w, a, b) + acc(w, b, a) = 1", points=1)
 @given(case=_integer_comparisons())
 def _(f, case):
     w, x_chosen, x_rejected = case
@@ -484,7 +482,7 @@ def _(f, case):
                  hint="every comparison is won by one side, and a tie counts 1/2 for both")  # fmt: skip
 
 
-@pairwise_accuracy.property("a tie counts 1/2", points=1)
+@pairwise_accuracy.holds("a tie counts 1/2", points=1)
 @given(case=_integer_comparisons())
 def _(f, case):
     w, x_chosen, x_rejected = case
@@ -498,7 +496,7 @@ def _(f, case):
 ACCURACY_ERRORS = [(why, argument, args) for why, argument, args in LOSS_ERRORS if len(args) == 3]
 
 
-@pairwise_accuracy.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@pairwise_accuracy.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args in ACCURACY_ERRORS:
         checks.value_error(f.attempt(*args), argument, why=why)

@@ -124,9 +124,7 @@ def _damped(capabilities, weights, step_size, factor, cap, clip=True) -> np.ndar
     return np.clip(values, 0.0, cap if clip else np.inf)
 
 
-@rlhf_capability_step.property(
-    "reproduces the seed's RLHF table (58.8 -> 62.2 over five iterations)", points=1
-)
+@rlhf_capability_step.holds("reproduces the seed's RLHF table (58.8 -> 62.2 over five iterations)", points=1)
 def _(f):
     weights = np.array(list(SEED_WEIGHTS.values()))
     scores = SEED_CAPABILITIES
@@ -156,9 +154,7 @@ def capability_cases(draw):
     return capabilities, weights, step_size, kl_penalty, cap
 
 
-@rlhf_capability_step.property(
-    "matches the reference on random capabilities, weights and kl_penalty", points=1
-)
+@rlhf_capability_step.holds("matches the reference on random capabilities, weights and kl_penalty", points=1)
 @given(case=capability_cases())
 def _(f, case):
     capabilities, weights, step_size, kl_penalty, cap = case
@@ -175,9 +171,7 @@ def _(f, case):
                  }, hint="clip(c + reward_weights[k] * step_size * (1 - kl_penalty), 0, cap)")  # fmt: skip
 
 
-@rlhf_capability_step.property(
-    "respects the cap and kl_penalty (1.0 changes nothing, 0.2 keeps 80 %)", points=1
-)
+@rlhf_capability_step.holds("respects the cap and kl_penalty (1.0 changes nothing, 0.2 keeps 80 %)", points=1)
 def _(f):
     capabilities, weights = {"a": 50.0, "b": 98.0, "c": 1.0}, {"a": 1.0, "b": 1.0, "c": -1.0}
     cases = [
@@ -206,7 +200,7 @@ CAPABILITY_ERRORS = [
 ]  # fmt: skip
 
 
-@rlhf_capability_step.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@rlhf_capability_step.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, kwargs in CAPABILITY_ERRORS:
         checks.value_error(f.attempt(**kwargs), argument, why=why)
@@ -228,7 +222,7 @@ def _kl_mistakes(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
     }
 
 
-@kl_divergence.property("matches the reference on random distributions (zeros included)", points=2)
+@kl_divergence.holds("matches the reference on random distributions (zeros included)", points=2)
 @given(pair=distribution_pairs())
 @example(pair=(np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[0.25, 0.25], [0.25, 0.25]])))
 def _(f, pair):
@@ -242,7 +236,7 @@ def _(f, pair):
     _check_kl(f(p, q), expected, what="KL(p || q)", hint=hint, mistakes=_kl_mistakes(p, q))
 
 
-@kl_divergence.property("is >= 0, and 0 exactly when p = q", points=1, max_examples=SECONDARY)
+@kl_divergence.holds("is >= 0, and 0 exactly when p = q", points=1, max_examples=SECONDARY)
 @given(pair=distribution_pairs(zeros=False))
 @example(pair=(np.array([0.5, 0.5]), np.array([0.9, 0.1])))
 def _(f, pair):
@@ -257,7 +251,7 @@ def _(f, pair):
                     hint="KL(p || q) = sum p * (log(p) - log(q)): check the sign of the log-ratio")  # fmt: skip
 
 
-@kl_divergence.property(
+@kl_divergence.holds(
     "is inf where p > 0 meets q = 0, and 0 * log(0 / q) = 0, with no warning",
     points=1,
     max_examples=SECONDARY,
@@ -290,7 +284,7 @@ def _(f, pair, data):
                                      "letting numpy divide by 0")  # fmt: skip
 
 
-@kl_divergence.property(
+@kl_divergence.holds(
     "is not symmetric: the first argument is the distribution of the expectation",
     points=1,
     max_examples=SECONDARY,
@@ -304,7 +298,7 @@ def _(f, pair):
                   hint="KL(p || q) = sum p * (log(p) - log(q)), the expectation under p")  # fmt: skip
 
 
-@kl_divergence.property(
+@kl_divergence.holds(
     "stays finite when q is tiny but positive (log p - log q, not log(p / q))",
     points=1,
     max_examples=SECONDARY,
@@ -332,7 +326,7 @@ KL_ERRORS = [
 ]  # fmt: skip
 
 
-@kl_divergence.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@kl_divergence.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args in KL_ERRORS:
         checks.value_error(f.attempt(*(np.array(a) for a in args)), argument, why=why)
@@ -360,7 +354,7 @@ def _objective_mistakes(logits, ref_logits, rewards, beta) -> dict[str, float]:
     }  # fmt: skip
 
 
-@kl_regularized_objective.property("matches the reference on random policies, rewards and beta", points=2)
+@kl_regularized_objective.holds("matches the reference on random policies, rewards and beta", points=2)
 @given(case=policy_cases())
 @example(case=(np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5))
 @example(case=(np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1.0))
@@ -370,7 +364,7 @@ def _(f, case):
                  hint="J = sum_y pi(y) * (r(y) - beta * (log_pi(y) - log_pi_ref(y)))")  # fmt: skip
 
 
-@kl_regularized_objective.property("adding c to the rewards adds c; adding c to the logits changes nothing",
+@kl_regularized_objective.holds("adding c to the rewards adds c; adding c to the logits changes nothing",
                                    points=1, max_examples=SECONDARY)  # fmt: skip
 @given(case=policy_cases(), shifts=gen.arrays(3, -100.0, 100.0))
 @example(case=(np.array([1.0, 2.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 2.0]), 1.0),
@@ -388,7 +382,7 @@ def _(f, case, shifts):
                       "never the raw logits")  # fmt: skip
 
 
-@kl_regularized_objective.property(
+@kl_regularized_objective.holds(
     "stays finite, with no warning, for logits up to ±1e3", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases(scale=1e3))
@@ -412,9 +406,7 @@ POLICY_ERRORS = [
 ]  # fmt: skip
 
 
-@kl_regularized_objective.property(
-    "raises ValueError for each invalid input listed in the docstring", points=1
-)
+@kl_regularized_objective.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args in POLICY_ERRORS:
         checks.value_error(f.attempt(*(np.array(a) for a in args[:3]), args[3]), argument, why=why)
@@ -445,7 +437,7 @@ def _gradient_mistakes(logits, ref_logits, rewards, beta) -> dict[str, np.ndarra
     }  # fmt: skip
 
 
-@kl_regularized_gradient.property("matches the reference on random policies, rewards and beta", points=2)
+@kl_regularized_gradient.holds("matches the reference on random policies, rewards and beta", points=2)
 @given(case=policy_cases())
 @example(case=(np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5))
 @example(case=(np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1.0))
@@ -455,7 +447,7 @@ def _(f, case):
                  hint="dJ/dlogits = pi * (a - E_pi[a]) with a = r - beta * (log pi - log pi_ref) - beta")  # fmt: skip
 
 
-@kl_regularized_gradient.property("equals finite differences of the reference objective", points=2)
+@kl_regularized_gradient.holds("equals finite differences of the reference objective", points=2)
 @given(case=policy_cases(max_k=5))
 def _(f, case):
     logits, ref_logits, rewards, beta = case
@@ -465,7 +457,7 @@ def _(f, case):
                  hint="differentiate J = sum_y pi(y) * (r(y) - beta * log-ratio(y)) through the softmax")  # fmt: skip
 
 
-@kl_regularized_gradient.property(
+@kl_regularized_gradient.holds(
     "sums to 0 (a constant added to every logit changes nothing)", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases())
@@ -475,7 +467,7 @@ def _(f, case):
                  hint="dJ/dz = pi * (a - E_pi[a]): subtracting E_pi[a] makes the entries sum to 0")  # fmt: skip
 
 
-@kl_regularized_gradient.property(
+@kl_regularized_gradient.holds(
     "is unchanged by adding a constant to the rewards or the logits", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases(), shifts=gen.arrays(3, -100.0, 100.0))
@@ -492,7 +484,7 @@ def _(f, case, shifts):
                  hint="use log-probabilities (logits - logsumexp(logits)), never the raw logits")  # fmt: skip
 
 
-@kl_regularized_gradient.property(
+@kl_regularized_gradient.holds(
     "stays finite, with no warning, for logits up to ±1e3", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases(scale=1e3))
@@ -508,9 +500,7 @@ def _(f, case):
                  mistakes=_finite(_gradient_mistakes(*case)))  # fmt: skip
 
 
-@kl_regularized_gradient.property(
-    "raises ValueError for each invalid input listed in the docstring", points=1
-)
+@kl_regularized_gradient.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, args in POLICY_ERRORS:
         checks.value_error(f.attempt(*(np.array(a) for a in args[:3]), args[3]), argument, why=why)
@@ -521,7 +511,7 @@ def _(f):
 rlhf_update = LAB.function("rlhf_update")
 
 
-@rlhf_update.property("matches the reference: logits + lr * gradient", points=1)
+@rlhf_update.holds("matches the reference: logits + lr * gradient", points=1)
 @given(case=policy_cases(), lr=st.sampled_from([0.1, 1.0, 5.0]))
 @example(case=(np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5), lr=2.0)
 def _(f, case, lr):
@@ -537,7 +527,7 @@ def _(f, case, lr):
                  })  # fmt: skip
 
 
-@rlhf_update.property("a small step never lowers the objective", points=1, max_examples=SECONDARY)
+@rlhf_update.holds("a small step never lowers the objective", points=1, max_examples=SECONDARY)
 @given(case=policy_cases())
 def _(f, case):
     logits, ref_logits, rewards, beta = case
@@ -549,7 +539,7 @@ def _(f, case):
                     hint="J is maximised: logits + lr * kl_regularized_gradient(...), the full gradient of J")  # fmt: skip
 
 
-@rlhf_update.property("leaves the optimum (log optimal_policy) where it is", points=1, max_examples=SECONDARY)
+@rlhf_update.holds("leaves the optimum (log optimal_policy) where it is", points=1, max_examples=SECONDARY)
 @given(case=policy_cases(low_beta=0.2, scale=3.0))
 def _(f, case):
     _, ref_logits, rewards, beta = case
@@ -560,7 +550,7 @@ def _(f, case):
                       "pi * (a - E_pi[a]) with a = r - beta * (log pi - log pi_ref) - beta")  # fmt: skip
 
 
-@rlhf_update.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@rlhf_update.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     good = (np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0]), 1.0)
     checks.value_error(f.attempt(*good, 0.0), "lr", why="lr is 0")
@@ -587,7 +577,7 @@ def _optimal_mistakes(ref_logits, rewards, beta) -> dict[str, np.ndarray]:
     }  # fmt: skip
 
 
-@optimal_policy.property("matches the reference: softmax(ref_logits + rewards / beta)", points=2)
+@optimal_policy.holds("matches the reference: softmax(ref_logits + rewards / beta)", points=2)
 @given(case=policy_cases(low_beta=0.05, high_beta=10.0))
 @example(case=(None, np.array([0.0, 0.0]), np.array([0.0, np.log(3.0)]), 1.0))
 def _(f, case):
@@ -597,7 +587,7 @@ def _(f, case):
                  hint="pi* = softmax(ref_logits + rewards / beta), with the maximum subtracted")  # fmt: skip
 
 
-@optimal_policy.property("beats random policies on the objective J", points=1, max_examples=SECONDARY)
+@optimal_policy.holds("beats random policies on the objective J", points=1, max_examples=SECONDARY)
 @given(case=policy_cases(min_k=2, low_beta=0.05, high_beta=10.0))
 def _(f, case):
     _, ref_logits, rewards, beta = case
@@ -614,7 +604,7 @@ def _(f, case):
                         hint="pi* ∝ pi_ref * exp(r / beta) maximises E_pi[r] - beta * KL(pi || pi_ref)")  # fmt: skip
 
 
-@optimal_policy.property("tends to pi_ref as beta grows", points=1, max_examples=SECONDARY)
+@optimal_policy.holds("tends to pi_ref as beta grows", points=1, max_examples=SECONDARY)
 @given(case=policy_cases(low_beta=1.0))
 def _(f, case):
     _, ref_logits, rewards, _ = case
@@ -625,7 +615,7 @@ def _(f, case):
                      hint="with a strong KL penalty the optimum stays at pi_ref = softmax(ref_logits)")  # fmt: skip
 
 
-@optimal_policy.property(
+@optimal_policy.holds(
     "tends to the best response as beta shrinks, without overflow", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases(min_k=2), gap=gen.floats(0.5, 5.0))
@@ -648,7 +638,7 @@ def _(f, case, gap):
                      hint="as beta -> 0 all the mass goes to the best-rewarded response")  # fmt: skip
 
 
-@optimal_policy.property(
+@optimal_policy.holds(
     "is a fixed point of rlhf_update (the gradient of J vanishes there)", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases(low_beta=0.2, scale=3.0))
@@ -664,7 +654,7 @@ def _(f, case):
                  hint="at the maximiser of J the gradient is 0: pi* ∝ pi_ref * exp(r / beta)")  # fmt: skip
 
 
-@optimal_policy.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@optimal_policy.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     checks.value_error(f.attempt(np.array([0.0, 1.0]), np.array([1.0, 2.0]), 0.0), "beta", why="beta is 0")
     checks.value_error(f.attempt(np.array([0.0, 1.0]), np.array([1.0, 2.0]), -1.0), "beta", why="beta is -1")
@@ -713,7 +703,7 @@ def reinforce_cases(draw):
     return logits, ref_logits, samples, draw(gen.arrays(n, -5.0, 5.0)), beta
 
 
-@reinforce_kl_gradient.property("matches the reference exactly on given samples", points=2)
+@reinforce_kl_gradient.holds("matches the reference exactly on given samples", points=2)
 @given(case=reinforce_cases())
 @example(case=(np.array([1.0, 0.0, -1.0]), np.array([0.0, 2.0, 0.0]), np.array([0, 0, 2, 1]),
                np.array([1.0, 2.0, -1.0, 0.5]), 1.0))  # fmt: skip
@@ -738,7 +728,7 @@ def _expected_mistakes(logits, ref_logits, rewards, beta, n) -> dict[str, np.nda
     }  # fmt: skip
 
 
-@reinforce_kl_gradient.property("is unbiased: its exact mean over all batches of 2-3 samples is dJ/dlogits",
+@reinforce_kl_gradient.holds("is unbiased: its exact mean over all batches of 2-3 samples is dJ/dlogits",
                                 points=1, max_examples=6)  # fmt: skip
 @given(case=policy_cases(min_k=2, max_k=4, scale=2.0, high_beta=2.0), n=st.sampled_from([2, 3]))
 def _(f, case, n):
@@ -760,7 +750,7 @@ def _(f, case, n):
 BATCHES = 5000
 
 
-@reinforce_kl_gradient.property(f"averaged over {BATCHES} seeded batches, approaches kl_regularized_gradient",
+@reinforce_kl_gradient.holds(f"averaged over {BATCHES} seeded batches, approaches kl_regularized_gradient",
                                 points=1, max_examples=5)  # fmt: skip
 @given(case=policy_cases(min_k=2, max_k=5, scale=2.0, high_beta=2.0), n=st.sampled_from([2, 3]))
 @example(case=(np.array([0.5, 0.0, -0.5]), np.array([0.0, 0.0, 0.0]), np.array([1.0, 0.0, -1.0]), 0.5), n=2)
@@ -798,7 +788,7 @@ REINFORCE_ERRORS = [
 ]  # fmt: skip
 
 
-@reinforce_kl_gradient.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@reinforce_kl_gradient.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, (logits, ref_logits, samples, rewards, beta) in REINFORCE_ERRORS:
         outcome = f.attempt(
@@ -839,7 +829,7 @@ def ppo_cases(draw, low: float = -2.0, high: float = 2.0):
     return logp_old + log_ratio, logp_old, draw(gen.arrays(n, -5.0, 5.0)), clip_eps
 
 
-@ppo_clip_objective.property("matches the reference on random log-probabilities and advantages", points=2)
+@ppo_clip_objective.holds("matches the reference on random log-probabilities and advantages", points=2)
 @given(case=ppo_cases())
 @example(case=(np.array([np.log(2.0)]), np.array([0.0]), np.array([1.0]), 0.2))
 @example(case=(np.array([np.log(2.0), np.log(0.5)]), np.array([0.0, 0.0]), np.array([-1.0, 1.0]), 0.2))
@@ -850,7 +840,7 @@ def _(f, case):
                  hint="mean(min(rho * A, clip(rho, 1 - clip_eps, 1 + clip_eps) * A)), rho = exp(logp_new - logp_old)")  # fmt: skip
 
 
-@ppo_clip_objective.property(
+@ppo_clip_objective.holds(
     "equals the unclipped surrogate mean(rho * A) inside the trust region", points=1, max_examples=SECONDARY
 )
 @given(case=ppo_cases(), data=st.data())
@@ -877,7 +867,7 @@ def _beyond(data, logp_old, clip_eps, push: bool):
     return advantages, log_ratio, excess
 
 
-@ppo_clip_objective.property(
+@ppo_clip_objective.holds(
     "is flat beyond the trust region in the direction the advantage pushes", points=1, max_examples=SECONDARY
 )
 @given(case=ppo_cases(), data=st.data())
@@ -894,7 +884,7 @@ def _(f, case, data):
                      hint="there the clipped term is the smaller one: the surrogate stops changing")  # fmt: skip
 
 
-@ppo_clip_objective.property(
+@ppo_clip_objective.holds(
     "keeps the unclipped term where it is lower (the pessimistic minimum)", points=1, max_examples=SECONDARY
 )
 @given(case=ppo_cases(), data=st.data())
@@ -921,7 +911,7 @@ PPO_ERRORS = [
 ]  # fmt: skip
 
 
-@ppo_clip_objective.property("raises ValueError for each invalid input listed in the docstring", points=1)
+@ppo_clip_objective.holds("raises ValueError for each invalid input listed in the docstring", points=1)
 def _(f):
     for why, argument, (new, old, adv, clip_eps) in PPO_ERRORS:
         outcome = f.attempt(np.array(new), np.array(old), np.array(adv), clip_eps)
@@ -948,7 +938,7 @@ def log_probability_pairs(draw, low: float = -10.0):
     return draw(gen.arrays(shape, low, 0.0)), draw(gen.arrays(shape, low, 0.0))
 
 
-@kl_estimators.property("matches the reference: k1, k2 and k3", points=1)
+@kl_estimators.holds("matches the reference: k1, k2 and k3", points=1)
 @given(pair=log_probability_pairs())
 @example(pair=(np.array([0.0]), np.array([np.log(2.0)])))
 def _(f, pair):
@@ -967,7 +957,7 @@ def _(f, pair):
     }, hint="k3 = exp(-log_ratio) - 1 + log_ratio")  # fmt: skip
 
 
-@kl_estimators.property(
+@kl_estimators.holds(
     "k1 and k3 are unbiased: their mean under pi is KL(pi || pi_ref)", points=1, max_examples=SECONDARY
 )
 @given(case=policy_cases(min_k=2, scale=2.0))
@@ -999,7 +989,7 @@ def _(f, case):
                      mistakes={h: float(pi @ v) for h, v in wrong.items()})  # fmt: skip
 
 
-@kl_estimators.property("k3 is never negative", points=1, max_examples=SECONDARY)
+@kl_estimators.holds("k3 is never negative", points=1, max_examples=SECONDARY)
 @given(pair=log_probability_pairs(low=-30.0))
 @example(
     pair=(np.array([-1.0, -1.0, -1.0, -2.0, 0.0]), np.array([-1.0 + 1e-9, -1.0 - 1e-9, -1.0, 0.0, -2.0]))
@@ -1013,7 +1003,7 @@ def _(f, pair):
                     hint="k3 = exp(-log_ratio) - 1 + log_ratio >= 0 because exp(x) >= 1 + x; check both signs")  # fmt: skip
 
 
-@kl_estimators.property("raises ValueError when the shapes differ", points=1)
+@kl_estimators.holds("raises ValueError when the shapes differ", points=1)
 def _(f):
     checks.value_error(f.attempt(np.array([-1.0, -2.0]), np.array([-1.0, -2.0, -3.0])), ("logp_ref", "logp", "shape"),
                        why="logp has 2 entries and logp_ref 3")  # fmt: skip

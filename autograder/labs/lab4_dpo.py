@@ -80,7 +80,7 @@ def _loss_mistakes(pc, pr, rc, rr, beta) -> dict[str, float]:
     }
 
 
-@dpo_loss.property("matches the reference on random log-probabilities and beta", points=2)
+@dpo_loss.holds("matches the reference on random log-probabilities and beta", points=2)
 @given(batch=_logp_batches())
 @example(batch=(np.array([-1.0, -2.0]), np.array([-3.0, -0.5]), np.array([-2.0, -1.0]),
                 np.array([-1.5, -2.5]), 0.5))  # fmt: skip
@@ -92,7 +92,7 @@ def _(f, batch):
                  hint=f"loss = mean(log(1 + exp(-beta * m))) with {MARGIN}")  # fmt: skip
 
 
-@dpo_loss.property("is log 2 when the policy equals the reference", points=1)
+@dpo_loss.holds("is log 2 when the policy equals the reference", points=1)
 @given(batch=_logp_batches())
 def _(f, batch):
     chosen, rejected, _, _, beta = batch
@@ -115,7 +115,7 @@ def _as_float(value: Any, what: str) -> float:
     raise AssertionError  # unreachable: checks.fail raises
 
 
-@dpo_loss.property("swapping chosen and rejected mirrors the loss: L(m) - L(-m) = -beta * mean(m)", points=2)
+@dpo_loss.holds("swapping chosen and rejected mirrors the loss: L(m) - L(-m) = -beta * mean(m)", points=2)
 @given(batch=_logp_batches(max_pairs=3))
 @example(batch=(np.array([-0.5]), np.array([-3.0]), np.array([-1.0]), np.array([-2.0]), 2.0))
 def _(f, batch):
@@ -138,7 +138,7 @@ def _(f, batch):
                       f"with {MARGIN}")  # fmt: skip
 
 
-@dpo_loss.property("stays finite with no warning for margins up to ±1e6", points=2)
+@dpo_loss.holds("stays finite with no warning for margins up to ±1e6", points=2)
 @given(batch=_logp_batches(low=-2.5e5, high=2.5e5, max_pairs=3))  # |m| <= 1e6
 @example(
     batch=(np.array([0.0, -1e6]), np.array([-1e6, 0.0]), np.array([0.0, 0.0]), np.array([0.0, 0.0]), 0.7)
@@ -162,7 +162,7 @@ def _pairs(n: int) -> tuple[np.ndarray, ...]:
     return tuple(np.linspace(-1.0, -2.0, n) - k for k in range(4))
 
 
-@dpo_loss.property("raises ValueError when the lengths differ or beta <= 0", points=1)
+@dpo_loss.holds("raises ValueError when the lengths differ or beta <= 0", points=1)
 def _(f):
     pc, pr, rc, rr = _pairs(3)
     short = np.array([-1.0, -2.0])
@@ -204,7 +204,7 @@ def _reward_mistakes(logits, ref_logits, beta) -> dict[str, np.ndarray]:
     }
 
 
-@implicit_reward.property("matches the reference on random logits and beta", points=2)
+@implicit_reward.holds("matches the reference on random logits and beta", points=2)
 @given(case=_policy_pairs())
 @example(case=(np.array([1.0, 0.0]), np.array([0.0, 0.0]), 2.0))
 @example(case=(np.array([3.0, 1.0, -2.0]), np.array([0.5, 0.0, 1.0]), 0.5))
@@ -224,7 +224,7 @@ def _optimum_cases(draw):
     return ref_logits, rewards, draw(st.sampled_from(BETAS)), draw(gen.floats(-1e3, 1e3), label="shift")
 
 
-@implicit_reward.property(
+@implicit_reward.holds(
     "recovers r up to one additive constant at the optimum pi* ∝ pi_ref * exp(r / beta)", points=2
 )
 @given(case=_optimum_cases())
@@ -248,7 +248,7 @@ def _(f, case):
                  hint="r(y) = beta * log(pi*(y) / pi_ref(y)) + beta * log Z: beta * (log pi - log pi_ref)")  # fmt: skip
 
 
-@implicit_reward.property("stays finite with no warning for logits up to ±1e3", points=1)
+@implicit_reward.holds("stays finite with no warning for logits up to ±1e3", points=1)
 @given(case=_policy_pairs(scale=1e3))
 @example(case=(np.array([1000.0, 0.0]), np.array([-1000.0, 999.0]), 0.5))
 def _(f, case):
@@ -267,7 +267,7 @@ def _(f, case):
     )
 
 
-@implicit_reward.property("raises ValueError when the shapes differ or beta <= 0", points=1)
+@implicit_reward.holds("raises ValueError when the shapes differ or beta <= 0", points=1)
 def _(f):
     logits, ref_logits = np.array([1.0, 0.0, -1.0]), np.array([0.0, 0.5, 0.0])
     checks.value_error(f.attempt(logits, ref_logits[:2], 0.5), ("ref_logits", "logits"),
@@ -329,7 +329,7 @@ def _gradient_mistakes(logits, ref_logits, chosen, rejected, beta) -> dict[str, 
     }  # fmt: skip
 
 
-@dpo_gradient.property("matches the reference on random pairs (with repeated responses)", points=2)
+@dpo_gradient.holds("matches the reference on random pairs (with repeated responses)", points=2)
 @given(case=_gradient_cases())
 @example(case=REPEATED)
 def _(f, case):
@@ -338,7 +338,7 @@ def _(f, case):
                  hint="-(beta / n) * sum_i sigmoid(-beta * m_i) * (onehot(c_i) - onehot(r_i))")  # fmt: skip
 
 
-@dpo_gradient.property("equals finite differences of the mean DPO loss", points=2)
+@dpo_gradient.holds("equals finite differences of the mean DPO loss", points=2)
 @given(case=_gradient_cases())
 @example(case=REPEATED)
 def _(f, case):
@@ -349,7 +349,7 @@ def _(f, case):
                  hint="differentiate L = mean_i -log sigmoid(beta * m_i) with respect to logits")  # fmt: skip
 
 
-@dpo_gradient.property("sums to 0 (a constant added to every logit changes nothing)", points=1)
+@dpo_gradient.holds("sums to 0 (a constant added to every logit changes nothing)", points=1)
 @given(case=_gradient_cases())
 @example(case=REPEATED)
 def _(f, case):
@@ -364,7 +364,7 @@ def _(f, case):
                       "with repeated indices, accumulate (np.add.at, np.bincount), do not assign")  # fmt: skip
 
 
-@dpo_gradient.property("stays finite with no warning for margins up to ±1e6", points=1)
+@dpo_gradient.holds("stays finite with no warning for margins up to ±1e6", points=1)
 @given(case=_gradient_cases(scale=2.5e5))
 @example(
     case=(np.array([5e5, -5e5, 0.0]), np.array([0.0, 0.0, 0.0]), np.array([0, 1]), np.array([1, 0]), 2.0)
@@ -383,7 +383,7 @@ def _(f, case):
                       "likely one)")  # fmt: skip
 
 
-@dpo_gradient.property("raises ValueError for unequal lengths, bad indices, beta <= 0 and n = 0", points=1)
+@dpo_gradient.holds("raises ValueError for unequal lengths, bad indices, beta <= 0 and n = 0", points=1)
 def _(f):
     z, z_ref = np.array([0.5, -1.0, 2.0]), np.zeros(3)
     cases = [

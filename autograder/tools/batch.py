@@ -1,6 +1,6 @@
 """Grade a whole class of `.py` submissions in parallel, with the same grader as `python -m autograder`.
 
-    python -m autograder.batch SUBMISSIONS_DIR --csv grades.csv [--jobs N] [--json-dir DIR]
+    python -m autograder.tools.batch SUBMISSIONS_DIR --csv grades.csv [--jobs N] [--json-dir DIR]
                                [--lab N ...] [--timeout SECONDS]
 
 Every folder `SUBMISSIONS_DIR/<student>/` holds that student's `lab1_sft.py` ... `lab4_dpo.py`
@@ -127,7 +127,9 @@ def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Grade a class; return the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.batch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.tools.batch", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR", help="one folder per student")
     parser.add_argument("--csv", type=Path, required=True, help="write one row per student here")
     parser.add_argument("--jobs", type=int, default=None, help="students graded at once (default: CPUs)")

@@ -1,7 +1,7 @@
 """The notebook track: an nbgrader course built from `solutions/`, and headless autograding.
 
-    python -m autograder.notebooks build [--course DIR]          # source/ + release/ notebooks
-    python -m autograder.notebooks autograde [--course DIR] [--timeout S] [--csv PATH]
+    python -m autograder.tools.notebooks build [--course DIR]          # source/ + release/ notebooks
+    python -m autograder.tools.notebooks autograde [--course DIR] [--timeout S] [--csv PATH]
 
 `build` writes one source notebook per graded lab into `DIR/source/<lab>/` (default
 `build/nbgrader/`): the lab's module docstring as introduction, its imports as a read-only
@@ -47,7 +47,7 @@ import nbformat
 
 from autograder import catalog
 from autograder.labs import LAB_MODULES, available_labs
-from autograder.stubs import ROOT, SOLUTIONS, _functions_with_regions
+from autograder.tools.stubs import ROOT, SOLUTIONS, _functions_with_regions
 
 COURSE = ROOT / "build" / "nbgrader"
 DEFAULT_CELL_TIMEOUT = 60
@@ -370,7 +370,7 @@ def write_csv(rows: list[dict[str, object]], path: Path, labs: list[str]) -> Non
 def main(argv: list[str] | None = None) -> int:
     """Build the course or autograde its submissions."""
     parser = argparse.ArgumentParser(
-        prog="python -m autograder.notebooks", description=__doc__.splitlines()[0]
+        prog="python -m autograder.tools.notebooks", description=__doc__.splitlines()[0]
     )
     parser.add_argument("command", choices=["build", "autograde"])
     parser.add_argument(

@@ -5,8 +5,8 @@ solution region with `raise NotImplementedError("Lab N: <name>")` (a stub per fu
 function is graded on its own). Everything outside the regions (signatures, docstrings, the
 demo) is copied unchanged, and files without regions (provided helpers) are copied as they are.
 
-    python -m autograder.stubs --write   # regenerate exercises/
-    python -m autograder.stubs --check   # exit 1 when exercises/ is out of date
+    python -m autograder.tools.stubs --write   # regenerate exercises/
+    python -m autograder.tools.stubs --check   # exit 1 when exercises/ is out of date
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION")

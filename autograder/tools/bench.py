@@ -1,6 +1,6 @@
 """Measure how fast grading is on this machine; report, never fail.
 
-    python -m autograder.bench --out bench        # or: nox -s bench
+    python -m autograder.tools.bench --out bench        # or: nox -s bench
 
 Writes `bench.json` and `bench.md` into `--out`. Every figure is the median of several runs,
 with the min and the max:
@@ -100,7 +100,7 @@ def nox_command(nox_python: str | None) -> list[str]:
         return [sys.executable, "-m", "nox"]
     found = shutil.which("nox")
     if found is None:
-        raise SystemExit("python -m autograder.bench: nox not found (pass --nox-python)")
+        raise SystemExit("python -m autograder.tools.bench: nox not found (pass --nox-python)")
     return [found]
 
 
@@ -261,7 +261,9 @@ def markdown(r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure and write bench.json and bench.md; the exit status does not depend on the figures."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.tools.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench", help="folder for the report")
     parser.add_argument("--runs", type=int, default=5, help="runs of each warm measurement (default 5)")
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh clones for the cold path (default 3)")
