@@ -23,8 +23,8 @@ WRONG = [v for v in VARIANTS if not v.correct]
 CORRECT = [v for v in VARIANTS if v.correct]
 
 
-def failed_properties(variant: Variant, folder: Path) -> list[str]:
-    """Grade a wrong variant on the function it replaces; return the properties it fails."""
+def failed_properties(variant: Variant, folder: Path) -> dict[str, str]:
+    """Grade a wrong variant on the function it replaces; return its failed properties' feedback."""
     lab = load_lab(next(n for n, name in LAB_MODULES.items() if name == variant.lab))
     graded = next(g for g in lab.functions if g.name == variant.function)
     module = IsolatedModule(submission(variant, folder), variant.lab)
@@ -32,11 +32,11 @@ def failed_properties(variant: Variant, folder: Path) -> list[str]:
         result = grade_function(graded, module)
     finally:
         module.close()
-    return [p.description for p in result.properties if not p.passed]
+    return {p.description: "\n".join(p.feedback) for p in result.properties if not p.passed}
 
 
 @pytest.fixture(scope="session")
-def wrong_results(tmp_path_factory) -> dict[Variant, list[str]]:
+def wrong_results(tmp_path_factory) -> dict[Variant, dict[str, str]]:
     """Each wrong variant graded on the function it replaces (one process per CPU)."""
     folders = [tmp_path_factory.mktemp(f"wrong{i}") for i in range(len(WRONG))]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
@@ -62,6 +62,17 @@ def test_stubs_score_zero_and_exit_1(tmp_path, capsys):
 def test_wrong_variant_loses_points(variant, wrong_results):
     assert wrong_results[variant], (
         f"no property of {variant.lab}.{variant.function} catches: {variant.description}"
+    )
+
+
+@pytest.mark.parametrize("variant", [v for v in WRONG if v.hint], ids=lambda v: f"{v.lab}.{v.id}")
+def test_wrong_variant_is_shown_the_hint_for_its_mistake(variant, wrong_results):
+    hints = [
+        line for text in wrong_results[variant].values() for line in text.splitlines() if "Hint:" in line
+    ]
+    assert any(variant.hint.lower() in line.lower() for line in hints), (
+        f"{variant.lab}.{variant.function} ({variant.description}) should be told {variant.hint!r}; "
+        "hints shown:\n" + "\n".join(hints)
     )
 
 

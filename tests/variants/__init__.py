@@ -2,11 +2,14 @@
 
 Each `tests/variants/labN_*.py` defines functions named like the lab functions they replace:
 
-    @wrong("per-sequence mean instead of per-token mean")
+    @wrong("per-sequence mean instead of per-token mean", hint="per token")
     def masked_mean_nll(logits, targets, mask): ...
 
     @correct("loops")
     def log_softmax(logits, axis=-1): ...
+
+A wrong variant's `hint` is a piece of the hint its mistake must be shown (case-insensitive): the
+variants test checks that the feedback names that mistake, not only that points are lost.
 
 `submission()` writes a lab file that takes the reference (`from _reference_<lab> import *`) and
 overrides just those functions, so a wrong variant can only cost points on its own function.
@@ -33,6 +36,7 @@ class Variant:
     description: str
     sources: tuple[str, ...]
     correct: bool
+    hint: str | None = None
 
     @property
     def id(self) -> str:
@@ -50,12 +54,13 @@ def _source(function: Callable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def wrong(description: str) -> Callable[[Callable], Callable]:
-    """Register a plausible mistake in the decorated lab function."""
+def wrong(description: str, hint: str | None = None) -> Callable[[Callable], Callable]:
+    """Register a plausible mistake in the decorated lab function; `hint` is a piece of the hint
+    that must be shown for it."""
 
     def register(function: Callable) -> Callable:
         lab = function.__module__.rsplit(".", 1)[-1]
-        REGISTRY.append(Variant(lab, function.__name__, description, (_source(function),), False))
+        REGISTRY.append(Variant(lab, function.__name__, description, (_source(function),), False, hint))
         return function
 
     return register
