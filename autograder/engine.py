@@ -300,11 +300,12 @@ def run_property(prop: Property, f: LearnerFunction) -> list[str]:
 
 def _failure_report(failure: PropertyFailed, calls: list[Call]) -> list[str]:
     lines = []
-    if calls:
+    shown = list(dict.fromkeys(str(call) for call in calls[-4:]))  # a repeated call is listed once
+    if shown:
         lines.append(
-            "Smallest failing input:" if len(calls) == 1 else "Smallest failing example, the calls made:"
+            "Smallest failing input:" if len(shown) == 1 else "Smallest failing example, the calls made:"
         )
-        lines += [f"    {call}" for call in calls[-4:]]
+        lines += [f"    {text}" for text in shown]
     lines.append(f"Problem: {failure.summary}.")
     lines += failure.details
     if failure.hint:

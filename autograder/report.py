@@ -88,11 +88,18 @@ def function_feedback(fn: FunctionResult) -> list[str]:
 def _details(grade: Grade) -> list[str]:
     out: list[str] = []
     for lab in grade.labs:
-        if lab.problem:
+        failing = [
+            fn
+            for fn in lab.functions
+            if fn.earned < fn.points and not fn.problem.startswith("not implemented")
+        ]
+        if lab.problem or not failing:
             continue
-        for fn in lab.functions:
-            if fn.earned < fn.points and not fn.problem.startswith("not implemented"):
-                out += ["", *function_feedback(fn)]
+        number = lab.lab.number
+        out += ["", f"Lab {number}: to try an input shown below, run `python -m nox -s repl -- {number}` (a Python with "
+                f"numpy as np and your {lab.lab.module}.py functions loaded) and paste it."]  # fmt: skip
+        for fn in failing:
+            out += ["", *function_feedback(fn)]
     return out
 
 

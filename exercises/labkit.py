@@ -36,13 +36,22 @@ def demo_arguments(description: str, argv: list[str] | None) -> argparse.Namespa
         argv: Command-line arguments, or `None` for `sys.argv[1:]`.
 
     Returns:
-        The parsed arguments; `plots` is a `Path` or `None`.
+        The parsed arguments; `plots` is a `Path`, or `None` when no figures are to be drawn
+        (not asked for, or asked for without matplotlib: then a line says so).
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--plots", type=Path, default=None, help="write PNG figures to this folder (needs matplotlib)"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.plots is not None and plotting() is None:
+        print(
+            f"--plots {args.plots}: matplotlib is not installed, so no figure is written "
+            "(`python -m nox -s lab -- N --plots DIR` installs it).",
+            file=sys.stderr,
+        )
+        args.plots = None
+    return args
 
 
 def plotting() -> Any | None:
