@@ -80,7 +80,7 @@ def problem() -> str:
     """Why the jail cannot run on this machine, or "" when it can (probed once per process)."""
     if sys.platform != "linux":
         return f"bubblewrap needs Linux (this is {sys.platform})"
-    for tool in ("bwrap", "prlimit", "setpriv"):
+    for tool in ("bwrap", "prlimit", *(["setpriv"] if os.geteuid() == 0 else [])):
         if shutil.which(tool) is None:
             return f"no `{tool}` on PATH (Debian/Ubuntu: apt-get install bubblewrap util-linux)"
     with tempfile.TemporaryDirectory() as empty:
