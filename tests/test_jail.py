@@ -118,7 +118,8 @@ def test_the_repository_and_the_reference_are_not_visible(tmp_path):
     report, _ = timed_grade(lab1_submission(tmp_path / "sub", "jail_snoop"), tmp_path, "--lab", "1")
     assert functions_losing_points(report) == {"lab1_sft.masked_mean_nll_grad"}
     assert "nothing to steal" in failure_output(report)
-    assert "holds ['__init__.py', '_worker.py', 'codec.py']" in failure_output(report)
+    holds = failure_output(report).split("autograder/ holds ")[1].split("]")[0]
+    assert "engine.py" not in holds and "labs" not in holds and "_worker.py" in holds
 
 
 def test_there_is_no_network(tmp_path):
@@ -176,12 +177,14 @@ def test_a_jailed_process_sees_only_the_interpreter_and_its_copy(tmp_path):
     code = f"""import os
 print(sorted(os.listdir({str(ROOT)!r})))
 print(sorted(os.listdir({str(ROOT / "autograder")!r})))
+print(sorted(os.listdir({str(ROOT / "autograder" / "__pycache__")!r})))
 print((sorted(os.listdir("/etc")), os.path.exists("/proc"), sorted(os.listdir(os.getcwd()))))
 open("lab1_sft.py", "a").write("Y = 2\\n")
 """
-    in_root, in_package, rest = run_jailed(code, tmp_path)
+    in_root, in_package, compiled, rest = run_jailed(code, tmp_path)
     assert "solutions" not in in_root and "exercises" not in in_root and "tests" not in in_root
-    assert in_package == ["__init__.py", "_worker.py", "codec.py"]
+    assert in_package == ["__init__.py", "__pycache__", "_worker.py", "codec.py"]
+    assert {name.split(".")[0] for name in compiled} == {"_worker", "codec"}
     assert rest == (["ld.so.cache"], False, ["lab1_sft.py"])
     assert (tmp_path / "lab1_sft.py").read_text() == "X = 1\n"  # it changed its copy only
 
