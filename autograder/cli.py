@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from autograder import jail
 from autograder.engine import REPO_ROOT, FunctionResult, Lab, LabResult, grade_lab, lab_not_graded
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
@@ -58,6 +59,9 @@ def build_parser() -> Parser:
                         help="grade up to N labs at once (default: the number of CPUs)")  # fmt: skip
     parser.add_argument("--watch", action="store_true",
                         help="re-grade a lab each time you save its file (Ctrl-C to stop)")  # fmt: skip
+    parser.add_argument("--isolation", choices=("auto", "jail", "process"), default="auto",
+                        help="run your code in a bubblewrap jail (jail), in plain processes (process), "
+                        "or in the jail where bubblewrap can run (auto, the default)")  # fmt: skip
     return parser
 
 
@@ -85,7 +89,12 @@ def write_results(grade: Grade, outputs: dict[str, Path]) -> None:
 
 
 def grade_submission(
-    submission: Path, labs: list[int], time_limit: float, in_process: bool = False, jobs: int = 1
+    submission: Path,
+    labs: list[int],
+    time_limit: float,
+    in_process: bool = False,
+    jobs: int = 1,
+    jailed: bool = False,
 ) -> list[LabResult]:
     """Grade the given labs of a folder, each lab's code in its own worker process.
 
@@ -94,16 +103,17 @@ def grade_submission(
     one job, every worker is started before the graders are imported and the first lab is
     graded, so that the workers' imports overlap with that work. `in_process=True` calls the
     learner's functions directly instead (no isolation, no time limit, one job: for measuring
-    what isolation costs, never for untrusted code).
+    what isolation costs, never for untrusted code). `jailed=True` runs each worker in a
+    bubblewrap jail (`autograder.jail`).
     """
     if jobs > 1 and len(labs) > 1 and not in_process:
-        return _grade_in_parallel(submission, labs, time_limit, jobs)
+        return _grade_in_parallel(submission, labs, time_limit, jobs, jailed)
     paths = {number: submission / f"{LAB_MODULES[number]}.py" for number in labs}  # no grader import yet
     modules: dict[int, LearnerModule] = {}
     try:
         for number, path in paths.items():
             if path.is_file() and not in_process:
-                worker = IsolatedModule(submission.resolve(), path.stem, time_limit)
+                worker = IsolatedModule(submission.resolve(), path.stem, time_limit, jailed)
                 worker.start()
                 modules[number] = worker
         return [_grade_one(load_lab(number), paths[number], modules.get(number)) for number in labs]
@@ -117,19 +127,25 @@ def available_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _grade_in_parallel(submission: Path, labs: list[int], time_limit: float, jobs: int) -> list[LabResult]:
+def _grade_in_parallel(
+    submission: Path, labs: list[int], time_limit: float, jobs: int, jailed: bool
+) -> list[LabResult]:
     """Grade each lab in a pool of grader processes, the labs with the most properties first."""
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     largest_first = sorted(labs, key=lambda n: -sum(len(g.properties) for g in load_lab(n).functions))
     with context.Pool(min(jobs, len(labs)), initializer=_pool_process_signals) as pool:
-        pending = {n: pool.apply_async(_grade_alone, (submission, n, time_limit)) for n in largest_first}
+        pending = {
+            n: pool.apply_async(_grade_alone, (submission, n, time_limit, jailed)) for n in largest_first
+        }
         verdicts = {n: pending[n].get() for n in labs}
     return [LabResult(load_lab(n), *verdicts[n]) for n in labs]
 
 
-def _grade_alone(submission: Path, number: int, time_limit: float) -> tuple[list[FunctionResult], str]:
+def _grade_alone(
+    submission: Path, number: int, time_limit: float, jailed: bool
+) -> tuple[list[FunctionResult], str]:
     """In a pool's grader process: grade one lab and return what its `LabResult` holds."""
-    (result,) = grade_submission(submission, [number], time_limit)
+    (result,) = grade_submission(submission, [number], time_limit, jailed=jailed)
     return result.functions, result.problem
 
 
@@ -146,6 +162,21 @@ def _pool_process_signals() -> None:
 def _end_pool_process(*_: object) -> None:
     kill_workers()
     os._exit(1)
+
+
+def choose_isolation(choice: str) -> tuple[bool, str]:
+    """Whether to jail the workers for `--isolation choice`, and the report's line saying which ran.
+
+    Raises `UsageError` for `jail` where bubblewrap cannot run (grading then fails closed).
+    """
+    problem = jail.problem() if choice != "process" else ""
+    if choice == "jail" and problem:
+        raise UsageError(f"--isolation jail: bubblewrap cannot run here: {problem}")
+    if choice == "process":
+        return False, "separate processes (--isolation process), no jail"
+    if problem:
+        return False, f"separate processes, no jail (bubblewrap cannot run here: {problem})"
+    return True, "a bubblewrap jail per lab (no network, no files but its own, resource limits)"
 
 
 def _grade_one(lab: Lab, path: Path, worker: LearnerModule | None) -> LabResult:
@@ -179,14 +210,16 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--jobs must be >= 1")
         outputs = {kind: getattr(args, kind) for kind in WRITERS if getattr(args, kind)}
         labs = sorted(set(args.lab or available_labs()))
+        jailed, isolation = choose_isolation(args.isolation)
         if args.watch:
             from autograder.watch import watch
 
-            return watch(args.submission, labs, lambda numbers: grade_submission(args.submission, numbers, args.timeout, jobs=args.jobs),
+            return watch(args.submission, labs, lambda numbers: grade_submission(args.submission, numbers, args.timeout, jobs=args.jobs, jailed=jailed),
                          on_grade=lambda grade: write_results(grade, outputs))  # fmt: skip
         grade = Grade(
-            grade_submission(args.submission, labs, args.timeout, jobs=args.jobs),
+            grade_submission(args.submission, labs, args.timeout, jobs=args.jobs, jailed=jailed),
             time.perf_counter() - started,
+            isolation=isolation,
         )
     except KeyboardInterrupt:
         print("python -m autograder: interrupted", file=sys.stderr)

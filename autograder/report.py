@@ -17,6 +17,8 @@ class Grade:
     labs: Sequence[LabResult]
     seconds: float
     problem: str = ""
+    isolation: str = ""
+    """How the learner's code ran (the scoreboard's last line says so; "" when not said)."""
 
     @property
     def points(self) -> int:
@@ -65,6 +67,8 @@ def scoreboard(grade: Grade) -> str:
     if grade.problem:
         out.append(f"The grader could not finish: {grade.problem}")
     out.append(grade.total_line())
+    if grade.isolation:
+        out.append(f"Isolation: {grade.isolation}")
     if any(fn.problem.startswith("not implemented") for lab in grade.labs for fn in lab.functions):
         out.append(
             "Functions marked 'not implemented yet' still raise NotImplementedError: replace it with your code."

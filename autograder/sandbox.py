@@ -8,6 +8,7 @@ timed out or took the worker down: then the function's remaining properties are 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import os
@@ -25,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+from autograder import jail
 from autograder.codec import decode, encode
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +116,8 @@ class IsolatedModule:
     submission: Path
     module_name: str
     time_limit: float = 2.0
+    jail: bool = False
+    """Run the worker in a bubblewrap jail (`autograder.jail`); the caller checks it can run."""
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _socket: socket.socket | None = field(default=None, init=False, repr=False)
     _selector: selectors.BaseSelector | None = field(default=None, init=False, repr=False)
@@ -128,13 +132,17 @@ class IsolatedModule:
         bootstrap = (
             "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
         )
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-             str(self.submission), self.module_name],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
-            env=_worker_environment(),
-        )  # fmt: skip
+        command = [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
+                   str(self.submission), self.module_name]  # fmt: skip
+        options = dict(pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
+                       env=_worker_environment())  # fmt: skip
+        # Layer 2 (autograder.jail): the same worker command, run in a bubblewrap jail.
+        self._process = (
+            jail.popen(command, self.submission, **options)
+            if self.jail
+            else subprocess.Popen(command, **options)
+        )
         _LIVE_WORKERS.add(self._process.pid)
         theirs.close()
         self._socket = ours
@@ -211,8 +219,12 @@ class IsolatedModule:
 
     def _died(self, when: str) -> CallAborted:
         process = self._process
+        if self.jail and process is not None:  # bwrap reports the worker's end a moment after it
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.5)
         self.close()
         code = process.returncode if process is not None else None
+        code = jail.worker_status(code) if self.jail else code
         return CallAborted(f"the learner's process died {when} ({_describe_exit(code)})")
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Grade a pull request's learner files with this checkout's (trusted) grader.
 #
-#   grade-pull-request.sh HEAD_CHECKOUT RESULTS_DIR
+#   grade-pull-request.sh HEAD_CHECKOUT RESULTS_DIR [GRADER_OPTION...]
 #
+# Options after the two folders go to the grader (the Grade workflow passes --isolation jail).
 # Only the regular files HEAD_CHECKOUT/exercises/*.py are taken from the pull request (no
 # symlinks, no subfolders); the grader, the reference solutions and the pins come from the
 # tree this script lives in. Used by .github/workflows/grade.yml and by tests/test_pr_grading.py.
@@ -21,6 +22,6 @@ cd "$trusted"
 status=0
 python -E -s -m autograder --submission "$submission" --fail-under 0 \
   --json "$results/results.json" --markdown "$results/scoreboard.md" --junit "$results/junit.xml" \
-  || status=$?
+  "${@:3}" || status=$?
 # 0 and 1 are grades (the score is in the results); 2, or no results, means the grader did not run.
 [ "$status" -le 1 ] && [ -s "$results/results.json" ]

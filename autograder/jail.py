@@ -1,0 +1,171 @@
+"""Run a learner's worker in a bubblewrap jail (Linux): it sees only what it needs to run.
+
+The jail (`bwrap`, Debian/Ubuntu package `bubblewrap`) gives the worker its own PID namespace,
+which dies with it (nothing the learner starts outlives the worker), no network, and a
+filesystem of its own: the interpreter, the standard library, numpy's packages and the system
+libraries read-only; the grader's `_worker.py` and `codec.py` and nothing else of the grader;
+a private tmpfs holding a *copy* of the submission's `*.py` files at the submission's path, and
+a private /tmp. The repository, `solutions/`, the results paths, /proc of the host, /etc and
+/home are not there. Inside, `prlimit` (util-linux) sets the resource limits below before
+running the interpreter; when the grader runs as root, `setpriv` first drops to an
+unprivileged user id of the jail's own (root is exempt from the process limit).
+
+`problem()` says why the jail cannot run here ("" when it can); `popen()` starts a jailed
+command as `subprocess.Popen` would start the bare one.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy
+
+GRADER_PACKAGE = Path(__file__).resolve().parent
+WORKER_FILES = ("_worker.py", "codec.py")
+"""The grader's files the worker imports (as `autograder._worker`); nothing else of it is bound."""
+
+MiB = 2**20
+ADDRESS_SPACE = 1024 * MiB
+"""Virtual memory of each jailed process. Python with numpy and OpenBLAS (one thread) maps about
+140 MiB after import, and the reference grades in full within 150 MiB; 1 GiB leaves room for any
+correct answer and for replies up to the codec's 256 MiB cap, while a learner allocating 2 GiB
+gets a `MemoryError` in that call only."""
+PROCESSES = 8
+"""Tasks (processes and threads) of the jail's user: the worker (and, unprivileged, bubblewrap's
+PID 1) use 2; OpenBLAS is pinned to one thread. A fork bomb or 16 spinning processes stop at 8."""
+FILE_SIZE = 64 * MiB
+"""Largest file a jailed process may write (Python then gets `OSError: File too large`)."""
+TMPFS_SIZE = 64 * MiB
+"""Size of each private tmpfs (/tmp and the copy of the submission): files cost memory there."""
+CPU_SECONDS = 60
+"""CPU time of each jailed process, a backstop behind the grader's own time limits: grading a
+whole lab of the reference costs its worker 0.3 to 0.6 s of CPU, and a worker lives for one lab."""
+
+_NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "--new-session")
+
+
+def popen(command: list[str], submission: Path, **options: Any) -> subprocess.Popen:
+    """Start `command` (an interpreter's argv) jailed, with `subprocess.Popen`'s `options`.
+
+    `submission` is the folder whose `*.py` files the jail gets a copy of, at the same path.
+    """
+    copies = {path.name: _memory_copy(path.read_bytes()) for path in _submission_files(submission)}
+    copies["__init__.py"] = _memory_copy(b"")
+    try:
+        jailed = [*_bwrap_arguments(submission, copies), *command]
+        options["pass_fds"] = (*options.get("pass_fds", ()), *copies.values())
+        return subprocess.Popen(jailed, **options)
+    finally:
+        for fd in copies.values():
+            os.close(fd)
+
+
+def worker_status(code: int | None) -> int | None:
+    """The jailed worker's exit status in `Popen.returncode`'s terms, from bwrap's: bwrap exits with
+    the worker's status, or 128 + N when a signal N killed it (Popen: -N)."""
+    return 128 - code if code is not None and 128 < code < 128 + 65 else code
+
+
+@functools.cache
+def problem() -> str:
+    """Why the jail cannot run on this machine, or "" when it can (probed once per process)."""
+    if sys.platform != "linux":
+        return f"bubblewrap needs Linux (this is {sys.platform})"
+    for tool in ("bwrap", "prlimit", *(["setpriv"] if os.geteuid() == 0 else [])):
+        if shutil.which(tool) is None:
+            return f"no `{tool}` on PATH (Debian/Ubuntu: apt-get install bubblewrap util-linux)"
+    with tempfile.TemporaryDirectory() as empty:
+        probe = popen([sys.executable, "-I", "-S", "-c", ""], Path(empty), stdin=subprocess.DEVNULL,
+                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        _, error = probe.communicate(timeout=30)
+    if probe.returncode != 0:
+        lines = error.decode(errors="replace").strip().splitlines() or [f"exit status {probe.returncode}"]
+        return f"bwrap failed: {lines[-1]}"
+    return ""
+
+
+def _submission_files(submission: Path) -> list[Path]:
+    """The submission's regular `*.py` files (symbolic links are not followed into the jail)."""
+    return sorted(p for p in submission.glob("*.py") if p.is_file() and not p.is_symlink())
+
+
+def _memory_copy(data: bytes) -> int:
+    """A file descriptor of an anonymous in-memory file holding `data`, read from its start."""
+    fd = os.memfd_create("jail-copy")
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_only_paths() -> list[Path]:
+    """What the interpreter needs, outermost first: the system's /usr, Python's prefixes, numpy's
+    packages folder, and the dynamic linker's cache."""
+    paths = [Path("/usr"), Path("/etc/ld.so.cache"), Path(sys.executable).resolve().parent,
+             Path(numpy.__file__).resolve().parent.parent,
+             *(Path(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})]  # fmt: skip
+    kept: list[Path] = []
+    for path in sorted({p.resolve() for p in paths if p.exists()}, key=lambda p: len(p.parts)):
+        if not any(path.is_relative_to(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def _bwrap_arguments(submission: Path, copies: dict[str, int]) -> list[str]:
+    """bwrap's argv up to the command: namespaces, the filesystem, then the limits' wrappers."""
+    arguments = ["bwrap", *_NAMESPACES]
+    unprivileged = os.geteuid() != 0
+    if unprivileged:  # bwrap makes a user namespace anyway; forbid the learner to make more
+        arguments += ["--unshare-user", "--disable-userns"]
+    # /tmp first: the submission or the interpreter may live under it.
+    arguments += ["--dev", "/dev", "--size", str(TMPFS_SIZE), "--perms", "1777", "--tmpfs", "/tmp"]
+    made = {PurePosixPath("/tmp")}
+
+    def parents(path: Path | PurePosixPath) -> list[str]:
+        # bwrap would create missing parent folders with the host's modes (/root is 0700): make
+        # them readable, once each.
+        out: list[str] = []
+        for parent in reversed(PurePosixPath(path).parents):
+            if parent != PurePosixPath("/") and parent not in made:
+                made.add(parent)
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
+    folder = submission.resolve()
+    arguments += [*parents(folder), "--size", str(TMPFS_SIZE), "--perms", "1777", "--tmpfs", str(folder)]
+    for name, fd in copies.items():
+        if name != "__init__.py":
+            arguments += ["--perms", "0666", "--file", str(fd), str(folder / name)]
+    for link in ("bin", "sbin", "lib", "lib32", "lib64"):
+        if Path("/", link).is_symlink():  # merged /usr: /lib -> usr/lib
+            arguments += ["--symlink", os.readlink(Path("/", link)), f"/{link}"]
+    read_only = _read_only_paths()
+    for path in read_only:
+        arguments += [*parents(path), "--ro-bind", str(path), str(path)]
+    if not any(GRADER_PACKAGE.is_relative_to(path) for path in read_only):  # else installed, and visible
+        for name in WORKER_FILES:  # with their compiled files when there are: no compiling at each start
+            for path in (
+                GRADER_PACKAGE / name,
+                Path(importlib.util.cache_from_source(str(GRADER_PACKAGE / name))),
+            ):
+                if path.is_file():
+                    arguments += [*parents(path), "--ro-bind", str(path), str(path)]
+        package = str(GRADER_PACKAGE / "__init__.py")
+        arguments += ["--perms", "0444", "--file", str(copies["__init__.py"]), package]
+    arguments += ["--remount-ro", "/", "--chdir", str(folder), "--setenv", "TMPDIR", "/tmp", "--"]
+    if not unprivileged:  # a user id of its own: root ignores the process limit, and jails must not share it
+        uid = str(2**30 + secrets.randbelow(2**30))
+        arguments += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    return [
+        *arguments,
+        "prlimit", f"--as={ADDRESS_SPACE}", f"--nproc={PROCESSES}", f"--fsize={FILE_SIZE}",
+        f"--cpu={CPU_SECONDS}", "--core=0", "--",
+    ]  # fmt: skip
