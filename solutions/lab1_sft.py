@@ -516,7 +516,7 @@ def _seed_section() -> None:
     largest = max(gains, key=gains.__getitem__)
     print(
         f"Largest gain: {largest} ({gains[largest]:+.0f}). Safety gains {gains['safety']:+.0f}, coding"
-        f" {gains['coding']:+.0f}: at the same 20% share, the formula gives them the same gain."
+        f" {gains['coding']:+.0f}:\nat the same 20% share, the formula gives them the same gain."
     )
 
 

@@ -7,8 +7,9 @@ choices: the labeller prefers the chosen response with probability `sigmoid(r_ch
 r_rejected)`. You implement that probability, the regularised negative log-likelihood of a set
 of comparisons and its gradient, fit the weights with Newton's method, and measure how often a
 model agrees with the labels. The demo fits the seed's four comparisons, then simulated noisy
-annotators show how much data a reward model needs and why it can never beat the annotators'
-own noise.
+annotators show how much data a reward model needs, why no model beats the annotators' noise on
+their own labels while one can beat every single annotator against the true ordering, what it
+learns from annotators who disagree, and how an AI judge's bias carries into it.
 """
 
 from __future__ import annotations
