@@ -503,6 +503,30 @@ def _plot(folder: Path, losses: Mapping[str, list[float]], curves: Mapping[str, 
         print(f"\nwrote {labkit.save_figure(fig, folder, 'lab1_sft_loss')}")
 
 
+def _plot_domains(folder: Path, rows: Sequence[tuple]) -> None:
+    """Draw each domain's held-out change after SFT and the further change from its own extra data."""
+    plt = labkit.plotting()
+    if plt is None:
+        return
+    labels = [f"{row[0]}\n{row[1]:.0%}" for row in rows]
+    panels = (
+        ("Change in held-out NLL after SFT", [row[5] for row in rows], ""),
+        (
+            f"Further change with {EXTRA_CONVERSATIONS} more conversations of that domain only",
+            [row[8] for row in rows],
+            "//",
+        ),
+    )
+    with plt.rc_context({"font.size": 13, "axes.titlesize": 14}):
+        fig, axes = plt.subplots(2, 1, figsize=(7, 7.5), constrained_layout=True)
+        for ax, (title, values, hatch) in zip(axes, panels, strict=True):
+            ax.bar(labels, values, hatch=hatch, edgecolor="black")
+            ax.axhline(0.0, color="black", linewidth=0.8)
+            ax.set(title=title, ylabel="nats per assistant token")
+        axes[1].set_xlabel("domain and its share of the SFT data")
+        print(f"wrote {labkit.save_figure(fig, folder, 'lab1_sft_domains')}")
+
+
 def _seed_section() -> None:
     """Print the seed's SFT table computed with `sft_gain`."""
     labkit.heading("SFT effect (seed model): gain = share of the SFT data x 40 points")
@@ -522,18 +546,25 @@ def _seed_section() -> None:
 
 def _domain_section(
     models: Mapping[str, np.ndarray],
+    more_data: Mapping[str, np.ndarray],
     held_out: Mapping[str, Batch],
     curves: Mapping[str, list[float]],
     counts: Mapping[str, int],
     sft_batch: Batch,
-) -> None:
-    """Print held-out NLL per domain before and after SFT, and the effect of more data of that domain."""
+) -> list[tuple]:
+    """Print held-out NLL per domain before and after SFT, and the effect of more data of that domain.
+
+    Returns:
+        The table's rows.
+    """
     labkit.heading(
         f"Measured SFT: a bigram model (V = {models['base'].shape[0]}), held-out NLL per assistant token (nats)"
     )
     rows = []
     for d in sft_corpus.DOMAINS:
-        before, now, more = (_assistant_nll(models[name], held_out[d]) for name in ("base", "SFT, masked", d))
+        before, now, more = (
+            _assistant_nll(W, held_out[d]) for W in (models["base"], models["SFT, masked"], more_data[d])
+        )
         lowest = int(np.argmin(curves[d]))
         rows.append(
             (d, SEED_MIXTURE[d], counts[d], before, now, now - before, curves[d][lowest], lowest, more - now)
@@ -562,6 +593,7 @@ def _domain_section(
         "\n\nCheck: sft_step's gradient equals masked_mean_nll_grad summed per input token"
         f" (largest gap {_chain_rule_gap(models['base'], sft_batch):.1e})."
     )
+    return rows
 
 
 def _sample_section(models: Mapping[str, np.ndarray], corpus: sft_corpus.Corpus) -> None:
@@ -676,11 +708,12 @@ def main(argv: list[str] | None = None) -> None:
     unmasked_batch = _without_mask(sft_batch)
     unmasked, unmasked_losses, _, unmasked_floor = _train(base, unmasked_batch, "SFT, no mask")
     models = {"base": base, "SFT, masked": tuned, "SFT, no mask": unmasked}
+    more_data = {}
     for d in sft_corpus.DOMAINS:
         more = _encode(_mixture(corpus, {**counts, d: counts[d] + EXTRA_CONVERSATIONS}), token_ids)
-        models[d] = _train(base, more, f"SFT, +{EXTRA_CONVERSATIONS} {d}")[0]
+        more_data[d] = _train(base, more, f"SFT, +{EXTRA_CONVERSATIONS} {d}")[0]
 
-    _domain_section(models, held_out, curves, counts, sft_batch)
+    rows = _domain_section(models, more_data, held_out, curves, counts, sft_batch)
     _sample_section(models, corpus)
     _mask_section(
         models,
@@ -692,6 +725,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.plots is not None:
         _plot(args.plots, {"assistant mask": masked_losses, "no mask": unmasked_losses}, curves)
+        _plot_domains(args.plots, rows)
 
 
 if __name__ == "__main__":
