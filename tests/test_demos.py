@@ -78,6 +78,35 @@ def test_lab2_demo_beats_a_single_annotator_and_carries_the_judges_bias():
     assert "blend: share-weighted mean" in out and "fitted on all labels, normalised" in out
 
 
+PLAIN_SFT_STEP = """
+import sys
+import numpy as np
+sys.path.insert(0, {solutions!r})
+import lab1_sft as lab
+
+def plain_sft_step(W, conversations, lr):
+    W = np.array(W, dtype=float)
+    inputs, targets, mask = (np.concatenate(part) for part in
+                             zip(*(lab.next_token_targets(t, m) for t, m in conversations)))
+    logits = W[inputs]
+    grad = np.zeros_like(W)
+    np.add.at(grad, inputs, lab.masked_mean_nll_grad(logits, targets, mask))
+    return W - lr * grad, lab.masked_mean_nll(logits, targets, mask)
+
+lab.sft_step = plain_sft_step
+lab.main([])
+"""
+
+
+def test_lab1_demo_prints_the_same_with_a_plain_sft_step():
+    """The route the docstring suggests (masked NLL, its gradient, np.add.at) gives the same demo."""
+    code = PLAIN_SFT_STEP.format(solutions=str(ROOT / "solutions"))
+    plain = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                           cwd="/", timeout=600)  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout == reference("lab1_sft").stdout
+
+
 @pytest.mark.parametrize("lab", sorted(SEED_NUMBERS))
 def test_stub_demo_names_the_missing_function(lab):
     result = run(ROOT / "exercises" / f"{lab}.py")
