@@ -7,8 +7,9 @@ choices: the labeller prefers the chosen response with probability `sigmoid(r_ch
 r_rejected)`. You implement that probability, the regularised negative log-likelihood of a set
 of comparisons and its gradient, fit the weights with Newton's method, and measure how often a
 model agrees with the labels. The demo fits the seed's four comparisons, then simulated noisy
-annotators show how much data a reward model needs and why it can never beat the annotators'
-own noise.
+annotators show how much data a reward model needs, why no model beats the annotators' noise on
+their own labels while one can beat every single annotator against the true ordering, what it
+learns from annotators who disagree, and how an AI judge's bias carries into it.
 """
 
 from __future__ import annotations
@@ -241,6 +242,14 @@ BASE_TEMPERATURE = 10.0
 NOISE_TABLE_SIZE = 1000
 HELD_OUT_SIZE = 100_000
 REPEATS = 20
+ANNOTATORS = {  # name: (weights on the simulated features, share of the comparisons labelled)
+    "helpfulness-first": (np.array([0.7, 0.1, 0.2, 0.0]), 0.5),
+    "clarity-first": (np.array([0.2, 0.6, 0.2, 0.0]), 0.3),
+    "safety-first": (np.array([0.2, 0.1, 0.7, 0.0]), 0.2),
+}
+CONSTITUTION = np.array([0.4, 0.3, 0.3, 0.0])  # the written principles: the labellers' own weights
+JUDGE_LENGTH_BIAS = 0.15  # what the AI judge adds per point of length, on top of the constitution
+PANEL_SIZE = 10_000
 
 
 def _ranking(scores: dict[str, float]) -> list[str]:
@@ -380,6 +389,29 @@ def _simulated_comparisons(
     return chosen, rejected, gap
 
 
+def _label_pairs(
+    rng: np.random.Generator, first: np.ndarray, second: np.ndarray, weights: np.ndarray, temperature: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Label pairs with Bradley–Terry annotators; `weights` is (d,) or one row per pair (n, d).
+
+    Returns `(chosen, rejected)`, features scaled to [0, 1].
+    """
+    gap = np.sum((first - second) * weights, axis=-1)
+    first_wins = (rng.random(len(gap)) < preference_probability(gap / temperature, 0.0))[:, None]
+    return np.where(first_wins, first, second) / 100.0, np.where(first_wins, second, first) / 100.0
+
+
+def _true_order(chosen: np.ndarray, rejected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same pairs, each put in the order of the true reward (the better response first)."""
+    right = ((chosen - rejected) @ SIMULATED_WEIGHTS > 0)[:, None]
+    return np.where(right, chosen, rejected), np.where(right, rejected, chosen)
+
+
+def _normalised(weights: np.ndarray) -> np.ndarray:
+    """Weights rescaled to sum 1 (comparisons fix only the direction of w)."""
+    return weights / weights.sum()
+
+
 def _angle_degrees(fitted: np.ndarray) -> float:
     """Angle between the fitted and the true weight direction."""
     cosine = fitted @ SIMULATED_WEIGHTS / (np.linalg.norm(fitted) * np.linalg.norm(SIMULATED_WEIGHTS))
@@ -408,7 +440,9 @@ def _learning_curve(rng: np.random.Generator) -> tuple[np.ndarray, float]:
     )
     bayes = _bayes_accuracy(held_out_gap, BASE_TEMPERATURE)
     true_reward = pairwise_accuracy(SIMULATED_WEIGHTS, held_out_chosen, held_out_rejected)
+    truth_ordered = _true_order(held_out_chosen, held_out_rejected)
     accuracy = np.zeros((REPEATS, len(DATA_SIZES)))
+    agreement = np.zeros_like(accuracy)
     angle = np.zeros_like(accuracy)
     direction = np.zeros((REPEATS, len(DATA_SIZES), len(SIMULATED_WEIGHTS)))
     for repeat in range(REPEATS):
@@ -416,6 +450,7 @@ def _learning_curve(rng: np.random.Generator) -> tuple[np.ndarray, float]:
             chosen, rejected, _ = _simulated_comparisons(rng, n, BASE_TEMPERATURE)
             fitted = fit_reward_model(chosen, rejected)
             accuracy[repeat, column] = pairwise_accuracy(fitted, held_out_chosen, held_out_rejected)
+            agreement[repeat, column] = pairwise_accuracy(fitted, *truth_ordered)
             angle[repeat, column] = _angle_degrees(fitted)
             direction[repeat, column] = fitted / np.linalg.norm(fitted) * np.linalg.norm(SIMULATED_WEIGHTS)
     print(
@@ -423,86 +458,224 @@ def _learning_curve(rng: np.random.Generator) -> tuple[np.ndarray, float]:
         f"measured on the sampled labels {true_reward:.3f}; label sampling moves measured accuracies\n"
         f"by about ±{np.sqrt(bayes * (1 - bayes) / HELD_OUT_SIZE):.3f}.\n"
     )
+    beats = next(n for n, a in zip(DATA_SIZES, agreement.mean(axis=0), strict=True) if a > true_reward)
     rows = [
-        (n, accuracy[:, column].mean(), angle[:, column].mean(), *direction[:, column].mean(axis=0))
+        (
+            n,
+            accuracy[:, column].mean(),
+            agreement[:, column].mean(),
+            angle[:, column].mean(),
+            *direction[:, column].mean(axis=0),
+        )
         for column, n in enumerate(DATA_SIZES)
     ]
     labkit.print_table(
-        ("comparisons", "held-out acc", "angle to true w (deg)", *SIMULATED_FEATURES),
+        ("comparisons", "held-out acc", "vs true order", "angle to true w (deg)", *SIMULATED_FEATURES),
         rows,
-        ("d", ".3f", ".1f", "+.3f", "+.3f", "+.3f", "+.3f"),
+        ("d", ".3f", ".3f", ".1f", "+.3f", "+.3f", "+.3f", "+.3f"),
     )
     print(
+        "held-out acc: agreement with the annotators' held-out labels; vs true order: agreement with\n"
+        f"the ordering of the true reward on the same pairs. A single label agrees with that ordering\n"
+        f"{true_reward:.3f} of the time; from {beats} comparisons on, the fitted model agrees with it more\n"
+        "often than one annotator does: fitting averages the annotators' independent errors away.\n"
         "(fitted weights rescaled to the norm of the true weights: comparisons carry no unit,\n"
         " only the direction of w can be learnt from them.)"
     )
-    return accuracy, bayes
+    return accuracy, agreement, bayes
 
 
-def _noise_table(rng: np.random.Generator) -> None:
-    """Print held-out accuracy next to the Bayes accuracy across annotator temperatures."""
+def _noise_table(rng: np.random.Generator) -> list[tuple[float, ...]]:
+    """Print, across annotator temperatures, agreement with the labels and with the true order."""
     labkit.heading(f"Annotator noise: {NOISE_TABLE_SIZE} training comparisons per model")
     rows = []
     for temperature in TEMPERATURES:
         held_out_chosen, held_out_rejected, held_out_gap = _simulated_comparisons(
             rng, HELD_OUT_SIZE, temperature
         )
-        accuracy, angle, recovered = [], [], []
+        truth_ordered = _true_order(held_out_chosen, held_out_rejected)
+        accuracy, agreement, angle, recovered = [], [], [], []
         for _ in range(REPEATS):
             chosen, rejected, _ = _simulated_comparisons(rng, NOISE_TABLE_SIZE, temperature)
             fitted = fit_reward_model(chosen, rejected)
             accuracy.append(pairwise_accuracy(fitted, held_out_chosen, held_out_rejected))
+            agreement.append(pairwise_accuracy(fitted, *truth_ordered))
             angle.append(_angle_degrees(fitted))
             recovered.append(100.0 * np.linalg.norm(SIMULATED_WEIGHTS) / np.linalg.norm(fitted))
-        true_reward = pairwise_accuracy(SIMULATED_WEIGHTS, held_out_chosen, held_out_rejected)
+        annotator = pairwise_accuracy(SIMULATED_WEIGHTS, held_out_chosen, held_out_rejected)
         bayes = _bayes_accuracy(held_out_gap, temperature)
-        rows.append((temperature, np.mean(accuracy), bayes, true_reward, np.mean(angle), np.mean(recovered)))
+        rows.append(
+            (
+                temperature,
+                np.mean(accuracy),
+                bayes,
+                annotator,
+                np.mean(agreement),
+                np.mean(angle),
+                np.mean(recovered),
+            )
+        )
     labkit.print_table(
-        ("T (points)", "held-out acc", "Bayes acc", "true reward", "angle (deg)", "T from |w|"),
+        (
+            "T (points)",
+            "model vs labels",
+            "Bayes acc",
+            "label vs truth",
+            "model vs truth",
+            "angle (deg)",
+            "T from |w|",
+        ),
         rows,
-        (".0f", ".3f", ".3f", ".3f", ".1f", ".1f"),
+        (".0f", ".3f", ".3f", ".3f", ".3f", ".1f", ".1f"),
     )
     print(
-        "Bayes acc = mean sigmoid(|true gap| / T) over the held-out pairs: the expected accuracy of the\n"
-        "true reward itself, the best any model can reach; 'true reward' is that model measured on the\n"
-        "sampled labels. Noisy annotators cost accuracy that no modelling recovers, and the same data\n"
-        "pin the direction of w down less well. The size of w measures the noise: unpenalised,\n"
-        "w is about 100 * w_true / T, so 100 |w_true| / |w| estimates T. The penalty l2 = 1e-3 shrinks\n"
-        "large weights, so for nearly noiseless annotators (T = 1, 3) that estimate comes out too high."
+        "model vs labels: the fitted model against held-out labels. Bayes acc = mean sigmoid(|true gap| / T)\n"
+        "over the held-out pairs: the expected accuracy of the true reward itself on those labels, the best\n"
+        "any model can reach. label vs truth: how often one annotator's label follows the true reward (the\n"
+        "true reward's accuracy on the sampled labels). model vs truth: how often the fitted model does.\n"
+        "Against the labels no model beats the Bayes ceiling; against the truth a model fitted on many\n"
+        "noisy labels beats every single annotator. Noisier labels still cost: the same data pin the\n"
+        "direction of w down less well. The size of w measures the noise: unpenalised, w is about\n"
+        "100 * w_true / T, so 100 |w_true| / |w| estimates T. The penalty l2 = 1e-3 shrinks large\n"
+        "weights, so for nearly noiseless annotators (T = 1, 3) that estimate comes out too high."
     )
+    return rows
 
 
-def _plot_learning_curve(folder: Path, accuracy: np.ndarray, bayes: float) -> None:
-    """Write held-out accuracy against the number of comparisons, with the Bayes ceiling."""
+def _held_out_truth(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out pairs in the order of the true reward, to score models against the truth."""
+    chosen, rejected, _ = _simulated_comparisons(rng, HELD_OUT_SIZE, BASE_TEMPERATURE)
+    return _true_order(chosen, rejected)
+
+
+def _annotator_blend(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Print what a reward model learns from annotators who weigh the features differently."""
+    labkit.heading(f"Annotators who disagree: {PANEL_SIZE:,} comparisons, each labelled by one of three")
+    first = rng.uniform(0.0, 100.0, size=(PANEL_SIZE, len(SIMULATED_WEIGHTS)))
+    second = rng.uniform(0.0, 100.0, size=(PANEL_SIZE, len(SIMULATED_WEIGHTS)))
+    weights = np.array([weights for weights, _ in ANNOTATORS.values()])
+    shares = np.array([share for _, share in ANNOTATORS.values()])
+    who = rng.choice(len(ANNOTATORS), size=PANEL_SIZE, p=shares)
+    chosen, rejected = _label_pairs(rng, first, second, weights[who], BASE_TEMPERATURE)
+    fitted = _normalised(fit_reward_model(chosen, rejected))
+    blend = shares @ weights
+    rows = [(f"{name} ({share:.0%} of labels)", *w) for name, (w, share) in ANNOTATORS.items()]
+    rows += [("blend: share-weighted mean", *blend), ("fitted on all labels, normalised", *fitted)]
+    labkit.print_table(("weights", *SIMULATED_FEATURES), rows, ("", ".3f", ".3f", ".3f", ".3f"))
+    print(
+        f"Each annotator follows Bradley–Terry with T = {BASE_TEMPERATURE:.0f} on their own weights. One reward model\n"
+        "fitted on the pooled labels lands near the blend of the annotators, weighted by how many labels\n"
+        f"each gave (largest gap {np.max(np.abs(fitted - blend)):.3f}): it is the average labeller, not any one of them. (Not\n"
+        "exactly the blend: a mixture of sigmoids is not the sigmoid of the mixed weights.)"
+    )
+    return {"blend of the annotators": blend, "fitted on their labels": fitted}
+
+
+def _ai_feedback(rng: np.random.Generator, truth: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """Print reward models fitted on human labels and on labels from a length-biased AI judge."""
+    labkit.heading("AI feedback: a judge applies a written constitution, with a bias for length")
+    judge = CONSTITUTION + JUDGE_LENGTH_BIAS * np.eye(len(CONSTITUTION))[SIMULATED_FEATURES.index("length")]
+    runs = (
+        ("human labellers", SIMULATED_WEIGHTS, NOISE_TABLE_SIZE),
+        ("AI judge, constitution only", CONSTITUTION, NOISE_TABLE_SIZE),
+        ("AI judge + length bias", judge, NOISE_TABLE_SIZE),
+        ("AI judge + length bias", judge, PANEL_SIZE),
+    )
+    rows: list[tuple] = [
+        ("judge's own preference, normalised", "", *_normalised(judge), pairwise_accuracy(judge, *truth))
+    ]
+    fits = []
+    for labeller, weights, n in runs:
+        first = rng.uniform(0.0, 100.0, size=(n, len(SIMULATED_WEIGHTS)))
+        second = rng.uniform(0.0, 100.0, size=(n, len(SIMULATED_WEIGHTS)))
+        chosen, rejected = _label_pairs(rng, first, second, weights, BASE_TEMPERATURE)
+        fitted = fit_reward_model(chosen, rejected)
+        rows.append((labeller, f"{n:,}", *_normalised(fitted), pairwise_accuracy(fitted, *truth)))
+        fits.append(_normalised(fitted))
+    labkit.print_table(
+        ("labels from", "comparisons", *SIMULATED_FEATURES, "vs true order"),
+        rows,
+        ("", "", ".3f", ".3f", ".3f", ".3f", ".3f"),
+    )
+    print(
+        f"Constitution: {' + '.join(f'{w:.1f} {f}' for w, f in zip(CONSTITUTION, SIMULATED_FEATURES, strict=True))}"
+        " (the labellers' own weights, written down).\n"
+        f"The judge applies it but adds {JUDGE_LENGTH_BIAS} per point of length, with the same noise as the humans\n"
+        f"(T = {BASE_TEMPERATURE:.0f}). The reward model fitted on its labels learns the length weight as if it were a\n"
+        "preference, and more AI labels only pin the bias down more precisely: they do not remove it.\n"
+        "vs true order: agreement with the labellers' true ordering on held-out pairs."
+    )
+    return {
+        "judge's own preference": _normalised(judge),
+        f"fitted on human labels ({runs[0][2]:,})": fits[0],
+        f"fitted on the judge's labels ({runs[-1][2]:,})": fits[-1],
+    }
+
+
+def _plot_learning_curve(folder: Path, accuracy: np.ndarray, agreement: np.ndarray, bayes: float) -> None:
+    """Write held-out accuracy (against labels and against the true order) against the data size."""
     plt = labkit.plotting()
     if plt is None:
         print("\nmatplotlib is not importable: no figure written.")
         return
-    fig, ax = plt.subplots(figsize=(6, 4))
-    sizes = np.array(DATA_SIZES)
-    low, high = np.percentile(accuracy, [10, 90], axis=0)
-    ax.fill_between(sizes, low, high, alpha=0.25, label=f"10-90 % of {REPEATS} training sets")
-    ax.plot(sizes, accuracy.mean(axis=0), "o-", label="fitted reward model (mean)")
-    ax.axhline(bayes, color="black", linestyle="--", label=f"Bayes accuracy {bayes:.3f}")
-    ax.set_xscale("log")
-    ax.set_xlabel("training comparisons")
-    ax.set_ylabel("held-out pairwise accuracy")
-    ax.set_title(f"Reward model vs data, annotator temperature T = {BASE_TEMPERATURE:.0f}")
-    ax.legend(loc="lower right")
-    path = labkit.save_figure(fig, folder, "lab2_accuracy_vs_data")
-    print(f"\nwrote {path}")
+    with plt.rc_context({"font.size": 13, "legend.fontsize": 11}):
+        fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+        sizes = np.array(DATA_SIZES)
+        low, high = np.percentile(accuracy, [10, 90], axis=0)
+        ax.fill_between(sizes, low, high, alpha=0.25, label=f"10-90 % of {REPEATS} training sets")
+        ax.plot(sizes, accuracy.mean(axis=0), "o-", label="model vs held-out labels (mean)")
+        ax.plot(sizes, agreement.mean(axis=0), "s--", label="model vs true order (mean)")
+        ax.axhline(
+            bayes, color="black", linestyle=":", label=f"one annotator vs true order = Bayes {bayes:.3f}"
+        )
+        ax.set_xscale("log")
+        ax.set_xlabel("training comparisons")
+        ax.set_ylabel("held-out pairwise agreement")
+        ax.set_title(f"Reward model vs data, annotator temperature T = {BASE_TEMPERATURE:.0f}")
+        ax.legend(loc="lower right")
+        print(f"\nwrote {labkit.save_figure(fig, folder, 'lab2_accuracy_vs_data')}")
+
+
+def _plot_weights(folder: Path, panels: dict[str, dict[str, np.ndarray]]) -> None:
+    """Write grouped bars of normalised weights per feature, one panel per experiment."""
+    plt = labkit.plotting()
+    if plt is None:
+        return
+    hatches = ("", "//", "..", "xx")
+    with plt.rc_context({"font.size": 13, "legend.fontsize": 11}):
+        fig, axes = plt.subplots(len(panels), 1, figsize=(7, 4.2 * len(panels)), constrained_layout=True)
+        positions = np.arange(len(SIMULATED_FEATURES))
+        for ax, (title, series) in zip(axes, panels.items(), strict=True):
+            width = 0.8 / len(series)
+            for i, ((label, weights), hatch) in enumerate(zip(series.items(), hatches, strict=False)):
+                ax.bar(positions + (i - (len(series) - 1) / 2) * width, weights, width, label=label, hatch=hatch,
+                       edgecolor="black")  # fmt: skip
+            ax.set_xticks(positions, SIMULATED_FEATURES)
+            ax.set_ylabel("weight (normalised to sum 1)")
+            ax.set_title(title)
+            ax.axhline(0.0, color="black", linewidth=0.8)
+            ax.set_ylim(top=1.5 * max(max(weights) for weights in series.values()))
+            ax.legend(loc="upper right")
+        print(f"wrote {labkit.save_figure(fig, folder, 'lab2_weights')}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the Lab 2 demo: the seed's ranking, a fitted reward model, simulated annotators."""
+    """Run the Lab 2 demo: the seed's ranking, a fitted reward model, simulated annotators, AI feedback."""
     args = labkit.demo_arguments("Lab 2 demo: reward modeling from pairwise preferences.", argv)
     human = _show_human_ranking()
     _show_seed_fit(human)
     rng = np.random.default_rng(2024)
-    accuracy, bayes = _learning_curve(rng)
+    accuracy, agreement, bayes = _learning_curve(rng)
     _noise_table(rng)
+    blend = _annotator_blend(rng)
+    feedback = _ai_feedback(rng, _held_out_truth(rng))
     if args.plots is not None:
-        _plot_learning_curve(args.plots, accuracy, bayes)
+        _plot_learning_curve(args.plots, accuracy, agreement, bayes)
+        _plot_weights(
+            args.plots,
+            {"Annotators who disagree: the model learns their blend": blend,
+             "AI feedback: the judge's length bias is learnt": feedback},
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

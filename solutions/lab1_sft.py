@@ -11,6 +11,7 @@ base bigram on a bundled corpus and measures what changed, per domain and with o
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -323,10 +324,13 @@ def sft_step(
 
 SEED_BASE_SCORES = {"coding": 45.0, "math": 40.0, "creative": 60.0, "reasoning": 35.0, "safety": 20.0}
 SEED_MIXTURE = {"coding": 0.20, "math": 0.15, "creative": 0.15, "reasoning": 0.30, "safety": 0.20}
-SFT_CONVERSATIONS = 400
-SFT_STEPS = 150
-SFT_LR = 50.0
-EVAL_EVERY = 10
+SFT_CONVERSATIONS = 100
+EXTRA_CONVERSATIONS = 10
+ADAM_LR = 1.0
+ADAM_BETAS = (0.5, 0.9)
+CONVERGED_GAP = 0.01
+MAX_STEPS = 100
+PROGRESS_EVERY = 5
 BASE_SMOOTHING = 1.0
 SAMPLE_SEED = 8
 SAMPLES = 200
@@ -347,9 +351,13 @@ def _positions(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _assistant_nll(W: np.ndarray, batch: Batch) -> float:
-    """Mean NLL per assistant token of a batch under the bigram table `W`."""
+    """Mean NLL per assistant token of a batch under the bigram table `W`.
+
+    The same number as `masked_mean_nll(W[inputs], targets, loss_mask)`, read from the (V, V)
+    table of log-probabilities instead of one row per position, which is cheaper.
+    """
     inputs, targets, loss_mask = _positions(batch)
-    return masked_mean_nll(W[inputs], targets, loss_mask)
+    return float(-np.mean(log_softmax(W)[inputs[loss_mask], targets[loss_mask]]))
 
 
 def _base_model(batch: Batch, vocab_size: int) -> np.ndarray:
@@ -367,13 +375,14 @@ def _base_model(batch: Batch, vocab_size: int) -> np.ndarray:
     return np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
 
 
-def _mixture(corpus: sft_corpus.Corpus, shares: Mapping[str, float]) -> list[sft_corpus.Conversation]:
-    """Take `SFT_CONVERSATIONS` conversations from the training pool with the given domain shares."""
-    return [
-        c
-        for domain, share in shares.items()
-        for c in corpus.train[domain][: round(share * SFT_CONVERSATIONS)]
-    ]
+def _mixture(corpus: sft_corpus.Corpus, counts: Mapping[str, int]) -> list[sft_corpus.Conversation]:
+    """Take the first `counts[domain]` conversations of every domain's training pool."""
+    return [c for domain, count in counts.items() for c in corpus.train[domain][:count]]
+
+
+def _seed_counts() -> dict[str, int]:
+    """Conversations per domain for `SFT_CONVERSATIONS` conversations in the seed's shares."""
+    return {domain: round(share * SFT_CONVERSATIONS) for domain, share in SEED_MIXTURE.items()}
 
 
 def _without_mask(batch: Batch) -> Batch:
@@ -381,34 +390,74 @@ def _without_mask(batch: Batch) -> Batch:
     return [(tokens, np.ones_like(mask)) for tokens, mask in batch]
 
 
+def _loss_floor(batch: Batch, vocab_size: int) -> float:
+    """The lowest training loss any bigram table reaches on a batch (its limit as training goes on).
+
+    With a free row per token, the best table predicts, after each token `a`, the empirical
+    distribution of the targets read from `a`; its loss is the conditional entropy of the targets
+    given their inputs.
+    """
+    inputs, targets, loss_mask = _positions(batch)
+    pairs = inputs[loss_mask] * vocab_size + targets[loss_mask]
+    counts = np.bincount(pairs, minlength=vocab_size * vocab_size).reshape(vocab_size, vocab_size)
+    seen = counts > 0
+    conditional = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    return float(-np.sum(counts[seen] * np.log(conditional[seen])) / counts.sum())
+
+
 def _train(
-    W: np.ndarray, batch: Batch, held_out: Mapping[str, Batch] | None = None
-) -> tuple[np.ndarray, list[float], dict[str, list[float]]]:
-    """Run `SFT_STEPS` full-batch SFT steps from `W`.
+    W: np.ndarray, batch: Batch, label: str, held_out: Mapping[str, Batch] | None = None
+) -> tuple[np.ndarray, list[float], dict[str, list[float]], float]:
+    """Fine-tune `W` on a batch with Adam until the training loss is within `CONVERGED_GAP` of its floor.
+
+    Every step calls `sft_step(W, batch, lr=1.0)` for the loss and the gradient (the step it takes
+    is minus the gradient) and moves `W` with Adam. Adam divides each entry's step by the running
+    size of its gradient, so rows of rarely read tokens move as fast as frequent ones, and the
+    scale of the loss (a mean over the assistant targets or over all targets) changes nothing:
+    runs with and without the mask take steps of the same size. Progress goes to stderr.
 
     Returns:
-        The final table, the training loss before each step and, for every domain of
-        `held_out`, its assistant NLL every `EVAL_EVERY` steps (first and last step included).
+        The final table, the training loss at each step (the last one at the final table), every
+        domain of `held_out`'s assistant NLL at each of those tables, and the loss floor.
     """
+    floor = _loss_floor(batch, W.shape[0])
     held_out = held_out or {}
     losses: list[float] = []
     curves: dict[str, list[float]] = {domain: [] for domain in held_out}
-    for step in range(SFT_STEPS + 1):
-        if step % EVAL_EVERY == 0 or step == SFT_STEPS:
-            for domain, batch_of_domain in held_out.items():
-                curves[domain].append(_assistant_nll(W, batch_of_domain))
-        if step < SFT_STEPS:
-            W, loss = sft_step(W, batch, SFT_LR)
-            losses.append(loss)
-    return W, losses, curves
+    first, second = np.zeros_like(W), np.zeros_like(W)
+    step = 0
+    while True:
+        stepped, loss = sft_step(W, batch, 1.0)
+        losses.append(loss)
+        for domain, domain_batch in held_out.items():
+            curves[domain].append(_assistant_nll(W, domain_batch))
+        done = loss - floor <= CONVERGED_GAP or step == MAX_STEPS
+        if done or step % PROGRESS_EVERY == 0:
+            print(
+                f"  {label}: step {step:3d}, loss {loss:.3f} ({loss - floor:.3f} above its floor)",
+                file=sys.stderr,
+            )
+        if done:
+            return W, losses, curves, floor
+        grad = W - stepped
+        first = ADAM_BETAS[0] * first + (1 - ADAM_BETAS[0]) * grad
+        second = ADAM_BETAS[1] * second + (1 - ADAM_BETAS[1]) * grad**2
+        unbiased_first = first / (1 - ADAM_BETAS[0] ** (step + 1))
+        unbiased_second = second / (1 - ADAM_BETAS[1] ** (step + 1))
+        W = W - ADAM_LR * unbiased_first / (np.sqrt(unbiased_second) + 1e-12)
+        step += 1
 
 
-def _sample(W: np.ndarray, prompt: np.ndarray, rng: np.random.Generator, end: int) -> list[int]:
-    """Sample a reply to `prompt` from the bigram `W`, stopping at `end` or after `MAX_REPLY` tokens."""
-    probs = np.exp(log_softmax(W))
+def _sample(cumulative: np.ndarray, prompt: np.ndarray, rng: np.random.Generator, end: int) -> list[int]:
+    """Sample a reply to `prompt` from a bigram, stopping at `end` or after `MAX_REPLY` tokens.
+
+    `cumulative[a]` is the cumulative sum of `softmax(W[a])`: a token is drawn by finding where a
+    uniform number falls in it (inverse-CDF sampling).
+    """
     sampled = [int(prompt[-1])]
     while len(sampled) <= MAX_REPLY and sampled[-1] != end:
-        sampled.append(int(rng.choice(len(probs), p=probs[sampled[-1]])))
+        row = cumulative[sampled[-1]]
+        sampled.append(min(int(np.searchsorted(row, rng.random() * row[-1], side="right")), len(row) - 1))
     return sampled[1:]
 
 
@@ -425,29 +474,57 @@ def _chain_rule_gap(W: np.ndarray, batch: Batch) -> float:
     per_token = masked_mean_nll_grad(W[inputs], targets, loss_mask)
     summed = np.zeros_like(W)
     np.add.at(summed, inputs, per_token)
-    stepped, _ = sft_step(W, batch, SFT_LR)
-    return float(np.max(np.abs((W - stepped) / SFT_LR - summed)))
+    stepped, _ = sft_step(W, batch, 1.0)
+    return float(np.max(np.abs((W - stepped) - summed)))
 
 
 def _plot(folder: Path, losses: Mapping[str, list[float]], curves: Mapping[str, list[float]]) -> None:
-    """Draw the training losses and the per-domain held-out NLL, when matplotlib is available."""
+    """Draw the training losses and the per-domain held-out NLL, one panel above the other."""
     plt = labkit.plotting()
     if plt is None:
         print("\n(matplotlib is not installed: no figure written)")
         return
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for label, values in losses.items():
-        left.plot(range(len(values)), values, label=label)
-    left.set(xlabel="step", ylabel="training loss (nats per target)", title="SFT training loss")
-    left.legend()
-    checkpoints = [min(i * EVAL_EVERY, SFT_STEPS) for i in range(len(next(iter(curves.values()))))]
-    for domain, values in curves.items():
-        right.plot(checkpoints, values, marker="o", label=f"{domain} ({SEED_MIXTURE[domain]:.0%})")
-    right.set(
-        xlabel="step", ylabel="held-out assistant NLL (nats)", title="Held-out NLL per domain (masked SFT)"
+    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1)))]
+    with plt.rc_context({"font.size": 13, "axes.titlesize": 14, "legend.fontsize": 12}):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 8.5), constrained_layout=True)
+        for (label, values), (marker, line) in zip(losses.items(), styles, strict=False):
+            top.plot(values, marker=marker, linestyle=line, label=label)
+        top.set(xlabel="Adam step", ylabel="training loss (nats per target)", title="SFT training loss")
+        top.legend()
+        for (domain, values), (marker, line) in zip(curves.items(), styles, strict=True):
+            bottom.plot(values, marker=marker, linestyle=line, label=f"{domain} ({SEED_MIXTURE[domain]:.0%})")
+        bottom.set(
+            xlabel="Adam step",
+            ylabel="held-out assistant NLL (nats)",
+            title="Held-out NLL per domain (masked SFT)",
+        )
+        bottom.set_ylim(top=1.4 * max(max(values) for values in curves.values()))
+        bottom.legend(title="domain (share of SFT data)", ncols=2, loc="upper right")
+        print(f"\nwrote {labkit.save_figure(fig, folder, 'lab1_sft_loss')}")
+
+
+def _plot_domains(folder: Path, rows: Sequence[tuple]) -> None:
+    """Draw each domain's held-out change after SFT and the further change from its own extra data."""
+    plt = labkit.plotting()
+    if plt is None:
+        return
+    labels = [f"{row[0]}\n{row[1]:.0%}" for row in rows]
+    panels = (
+        ("Change in held-out NLL after SFT", [row[5] for row in rows], ""),
+        (
+            f"Further change with {EXTRA_CONVERSATIONS} more conversations of that domain only",
+            [row[8] for row in rows],
+            "//",
+        ),
     )
-    right.legend()
-    print(f"\nwrote {labkit.save_figure(fig, folder, 'lab1_sft_loss')}")
+    with plt.rc_context({"font.size": 13, "axes.titlesize": 14}):
+        fig, axes = plt.subplots(2, 1, figsize=(7, 7.5), constrained_layout=True)
+        for ax, (title, values, hatch) in zip(axes, panels, strict=True):
+            ax.bar(labels, values, hatch=hatch, edgecolor="black")
+            ax.axhline(0.0, color="black", linewidth=0.8)
+            ax.set(title=title, ylabel="nats per assistant token")
+        axes[1].set_xlabel("domain and its share of the SFT data")
+        print(f"wrote {labkit.save_figure(fig, folder, 'lab1_sft_domains')}")
 
 
 def _seed_section() -> None:
@@ -459,35 +536,64 @@ def _seed_section() -> None:
         [(d, base, SEED_MIXTURE[d], after[d], after[d] - base) for d, base in SEED_BASE_SCORES.items()],
         ["", ".0f", ".0%", ".0f", "+.0f"],
     )
+    gains = {d: after[d] - base for d, base in SEED_BASE_SCORES.items()}
+    largest = max(gains, key=gains.__getitem__)
+    print(
+        f"Largest gain: {largest} ({gains[largest]:+.0f}). Safety gains {gains['safety']:+.0f}, coding"
+        f" {gains['coding']:+.0f}:\nat the same 20% share, the formula gives them the same gain."
+    )
 
 
 def _domain_section(
-    models: Mapping[str, np.ndarray], held_out: Mapping[str, Batch], sft_batch: Batch, vocab_size: int
-) -> None:
-    """Print the held-out assistant NLL per domain before and after SFT, beside the domain shares."""
+    models: Mapping[str, np.ndarray],
+    more_data: Mapping[str, np.ndarray],
+    held_out: Mapping[str, Batch],
+    curves: Mapping[str, list[float]],
+    counts: Mapping[str, int],
+    sft_batch: Batch,
+) -> list[tuple]:
+    """Print held-out NLL per domain before and after SFT, and the effect of more data of that domain.
+
+    Returns:
+        The table's rows.
+    """
     labkit.heading(
-        f"Measured SFT: a bigram model (V = {vocab_size}), held-out NLL per assistant token (nats)"
+        f"Measured SFT: a bigram model (V = {models['base'].shape[0]}), held-out NLL per assistant token (nats)"
     )
     rows = []
     for d in sft_corpus.DOMAINS:
-        before, now, equal = (
-            _assistant_nll(models[name], held_out[d]) for name in ("base", "SFT, masked", "SFT, 20% each")
+        before, now, more = (
+            _assistant_nll(W, held_out[d]) for W in (models["base"], models["SFT, masked"], more_data[d])
         )
-        rows.append((d, SEED_MIXTURE[d], before, now, now - before, equal - before))
+        lowest = int(np.argmin(curves[d]))
+        rows.append(
+            (d, SEED_MIXTURE[d], counts[d], before, now, now - before, curves[d][lowest], lowest, more - now)
+        )
     labkit.print_table(
-        ["Domain", "SFT share", "Base", "After SFT", "Change", "Change if 20% each"],
+        [
+            "Domain",
+            "Share",
+            "Convs",
+            "Base",
+            "After SFT",
+            "Change",
+            "Lowest",
+            "At step",
+            f"+{EXTRA_CONVERSATIONS} own convs",
+        ],
         rows,
-        ["", ".0%", ".3f", ".3f", "+.3f", "+.3f"],
+        ["", ".0%", "d", ".3f", ".3f", "+.3f", ".3f", "d", "+.3f"],
     )
     print(
-        f"Base: a bigram fitted on the user turns only. SFT: {len(sft_batch)} conversations in the seed's"
-        f"\nshares, {SFT_STEPS} full-batch steps at lr {SFT_LR:g}. Last column: the same SFT with equal shares."
-        "\nA domain given more data (reasoning) improves more than it would at 20%; one given less"
-        "\n(math, creative) improves less. How far a domain gets also depends on how predictable its"
-        "\nreplies are: no mixture teaches a bigram to add numbers."
+        f"Base: a bigram fitted on the user turns only. SFT: {sum(counts.values())} conversations in the seed's"
+        f"\nshares, Adam until the training loss is within {CONVERGED_GAP} nats of its floor. Lowest: the"
+        "\nlowest held-out NLL on the way, and the step it was reached at. Last column: the"
+        f"\nfurther change in that domain's held-out NLL when SFT also gets {EXTRA_CONVERSATIONS} more conversations"
+        "\nof that domain and nothing else changes (a run per domain): the effect of its own data."
         "\n\nCheck: sft_step's gradient equals masked_mean_nll_grad summed per input token"
         f" (largest gap {_chain_rule_gap(models['base'], sft_batch):.1e})."
     )
+    return rows
 
 
 def _sample_section(models: Mapping[str, np.ndarray], corpus: sft_corpus.Corpus) -> None:
@@ -504,7 +610,8 @@ def _sample_section(models: Mapping[str, np.ndarray], corpus: sft_corpus.Corpus)
     for name in ("base", "SFT, masked", "SFT, no mask"):
         W = models[name]
         rng = np.random.default_rng(SAMPLE_SEED)
-        replies = [_sample(W, prompt, rng, end) for _ in range(SAMPLES)]
+        cumulative = np.cumsum(np.exp(log_softmax(W)), axis=1)
+        replies = [_sample(cumulative, prompt, rng, end) for _ in range(SAMPLES)]
         for reply in replies[:3]:
             print(f"{name:>15}: {sft_corpus.decode(reply, vocab)}")
         first = np.exp(log_softmax(W[prompt[-1]]))
@@ -530,33 +637,57 @@ def _sample_section(models: Mapping[str, np.ndarray], corpus: sft_corpus.Corpus)
     )
 
 
-def _mask_section(models: Mapping[str, np.ndarray], corpus: sft_corpus.Corpus, sft_batch: Batch) -> None:
-    """Compare SFT with and without the assistant mask on the held-out replies."""
+def _mask_section(
+    models: Mapping[str, np.ndarray],
+    corpus: sft_corpus.Corpus,
+    runs: Mapping[str, tuple[Batch, list[float], float]],
+) -> None:
+    """Compare SFT with and without the assistant mask on the held-out replies, both trained to convergence."""
     labkit.heading("Training without the assistant mask: the loss also fits the user's words")
     reply_words = {
         t for d in sft_corpus.DOMAINS for c in corpus.train[d] for t in sft_corpus.tokenize(c.assistant)
     }
     prompt_only = np.array([token not in reply_words | {sft_corpus.END} for token in corpus.vocab])
     held_out = _encode([c for d in sft_corpus.DOMAINS for c in corpus.held_out[d]], corpus.token_ids)
-    _, _, loss_mask = _positions(sft_batch)
-    trained_on = {"base": 0, "SFT, masked": int(loss_mask.sum()), "SFT, no mask": len(loss_mask)}
-    labkit.print_table(
-        ["Model", "Targets trained on", "Held-out assistant NLL", "P(prompt-only token)"],
-        [
+    rows = [
+        (
+            "base",
+            "0",
+            "-",
+            "-",
+            f"{_assistant_nll(models['base'], held_out):.3f}",
+            f"{_prompt_only_mass(models['base'], held_out, prompt_only):.1%}",
+        )
+    ]
+    for name, (batch, losses, floor) in runs.items():
+        _, _, loss_mask = _positions(batch)
+        rows.append(
             (
                 name,
-                count,
-                _assistant_nll(models[name], held_out),
-                _prompt_only_mass(models[name], held_out, prompt_only),
+                f"{loss_mask.sum()}",
+                f"{len(losses) - 1}",
+                f"{losses[-1] - floor:.3f}",
+                f"{_assistant_nll(models[name], held_out):.3f}",
+                f"{_prompt_only_mass(models[name], held_out, prompt_only):.1%}",
             )
-            for name, count in trained_on.items()
+        )
+    labkit.print_table(
+        [
+            "Model",
+            "Targets trained on",
+            "Adam steps",
+            "Above floor",
+            "Held-out assistant NLL",
+            "P(prompt-only)",
         ],
-        ["", "d", ".3f", ".1%"],
+        rows,
     )
     print(
-        "P(prompt-only token): probability, at held-out assistant positions, of the"
-        f"\n{prompt_only.sum()} tokens that appear in prompts but never in a reply (chat markers included)."
-        "\nBoth SFT runs use the same conversations, steps and learning rate."
+        "Both runs: the same conversations, Adam at the same learning rate (its steps do not depend on"
+        "\nwhether the loss is averaged over the assistant targets or over all targets), trained until the"
+        f"\ntraining loss is within {CONVERGED_GAP} nats of its floor. P(prompt-only): probability, at held-out"
+        f"\nassistant positions, of the {prompt_only.sum()} tokens that appear in prompts but never in a reply"
+        "\n(chat markers included)."
     )
 
 
@@ -569,19 +700,32 @@ def main(argv: list[str] | None = None) -> None:
     token_ids, vocab_size = corpus.token_ids, len(corpus.vocab)
     pool = [c for d in sft_corpus.DOMAINS for c in corpus.train[d]]
     held_out = {d: _encode(corpus.held_out[d], token_ids) for d in sft_corpus.DOMAINS}
-    sft_batch = _encode(_mixture(corpus, SEED_MIXTURE), token_ids)
-    equal_batch = _encode(_mixture(corpus, dict.fromkeys(sft_corpus.DOMAINS, 0.2)), token_ids)
+    counts = _seed_counts()
+    sft_batch = _encode(_mixture(corpus, counts), token_ids)
     base = _base_model(_encode(pool, token_ids), vocab_size)
-    tuned, masked_losses, curves = _train(base, sft_batch, held_out)
-    tuned_equal, _, _ = _train(base, equal_batch)
-    unmasked, unmasked_losses, _ = _train(base, _without_mask(sft_batch))
-    models = {"base": base, "SFT, masked": tuned, "SFT, 20% each": tuned_equal, "SFT, no mask": unmasked}
+    print("\nTraining (progress on stderr) ...", file=sys.stderr)
+    tuned, masked_losses, curves, masked_floor = _train(base, sft_batch, "SFT, masked", held_out)
+    unmasked_batch = _without_mask(sft_batch)
+    unmasked, unmasked_losses, _, unmasked_floor = _train(base, unmasked_batch, "SFT, no mask")
+    models = {"base": base, "SFT, masked": tuned, "SFT, no mask": unmasked}
+    more_data = {}
+    for d in sft_corpus.DOMAINS:
+        more = _encode(_mixture(corpus, {**counts, d: counts[d] + EXTRA_CONVERSATIONS}), token_ids)
+        more_data[d] = _train(base, more, f"SFT, +{EXTRA_CONVERSATIONS} {d}")[0]
 
-    _domain_section(models, held_out, sft_batch, vocab_size)
+    rows = _domain_section(models, more_data, held_out, curves, counts, sft_batch)
     _sample_section(models, corpus)
-    _mask_section(models, corpus, sft_batch)
+    _mask_section(
+        models,
+        corpus,
+        {
+            "SFT, masked": (sft_batch, masked_losses, masked_floor),
+            "SFT, no mask": (unmasked_batch, unmasked_losses, unmasked_floor),
+        },
+    )
     if args.plots is not None:
         _plot(args.plots, {"assistant mask": masked_losses, "no mask": unmasked_losses}, curves)
+        _plot_domains(args.plots, rows)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,8 @@ SEED_NUMBERS = {
     "lab3_rlhf": ["58.8", "62.2", "+3.4"],
     "lab4_dpo": ["KL"],
 }
+# Lab pages whose expected-output blocks (```text fences) must be what the reference demo prints.
+PAGES = {"lab1_sft": "lab1-sft.md", "lab2_reward": "lab2-reward.md"}
 
 
 def run(path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -22,12 +26,85 @@ def run(path: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd="/", timeout=120)  # fmt: skip
 
 
+@functools.cache
+def reference(lab: str) -> subprocess.CompletedProcess:
+    """The reference demo's run, shared by the tests of one session."""
+    return run(ROOT / "solutions" / f"{lab}.py")
+
+
+def expected_output(page: str) -> list[str]:
+    """Every non-blank line of the ```text blocks of a lab page, stripped."""
+    text = (ROOT / "docs" / "labs" / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"^\s*```text\n(.*?)^\s*```", text, flags=re.MULTILINE | re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
 @pytest.mark.parametrize("lab", sorted(SEED_NUMBERS))
 def test_reference_demo_prints_the_seed_numbers(lab):
-    result = run(ROOT / "solutions" / f"{lab}.py")
+    result = reference(lab)
     assert result.returncode == 0, result.stderr
     for number in SEED_NUMBERS[lab]:
         assert number in result.stdout
+
+
+@pytest.mark.parametrize("lab", sorted(PAGES))
+def test_the_pages_expected_output_is_what_the_demo_prints(lab):
+    printed = {line.strip() for line in reference(lab).stdout.splitlines()}
+    lines = expected_output(PAGES[lab])
+    assert len(lines) > 20, "the page shows the demo's key tables"
+    assert [line for line in lines if line not in printed] == []
+
+
+def test_lab1_demo_shows_its_new_tables_and_progress():
+    result = reference("lab1_sft")
+    for header in ("+10 own convs", "Lowest", "Adam steps", "Above floor", "Safety gains +8, coding +8"):
+        assert header in result.stdout
+    progress = [line for line in result.stderr.splitlines() if "above its floor" in line]
+    assert len(progress) >= 14  # at least two lines for each of the seven training runs
+    final_gaps = re.findall(
+        r"^(SFT, (?:masked|no mask)) +\| +\d+ \| +\d+ \| +([0-9.]+) \|", result.stdout, re.M
+    )
+    assert len(final_gaps) == 2 and all(float(gap) <= 0.01 for _, gap in final_gaps)  # trained to convergence
+
+
+def test_lab2_demo_beats_a_single_annotator_and_carries_the_judges_bias():
+    out = reference("lab2_reward").stdout
+    rows = re.findall(r"^(\d+) +\| +[0-9.]+ +\| +[0-9.]+ +\| +([0-9.]+) +\| +([0-9.]+) +\|", out, re.M)
+    assert len(rows) == 5 and all(float(model) > float(label) for _, label, model in rows)
+    judge = re.findall(
+        r"^AI judge \+ length bias +\| +[0-9,]+ \|(?: +[-0-9.]+ \|){3} +([-0-9.]+) \|", out, re.M
+    )
+    assert len(judge) == 2 and all(float(length) > 0.1 for length in judge)
+    assert "blend: share-weighted mean" in out and "fitted on all labels, normalised" in out
+
+
+PLAIN_SFT_STEP = """
+import sys
+import numpy as np
+sys.path.insert(0, {solutions!r})
+import lab1_sft as lab
+
+def plain_sft_step(W, conversations, lr):
+    W = np.array(W, dtype=float)
+    inputs, targets, mask = (np.concatenate(part) for part in
+                             zip(*(lab.next_token_targets(t, m) for t, m in conversations)))
+    logits = W[inputs]
+    grad = np.zeros_like(W)
+    np.add.at(grad, inputs, lab.masked_mean_nll_grad(logits, targets, mask))
+    return W - lr * grad, lab.masked_mean_nll(logits, targets, mask)
+
+lab.sft_step = plain_sft_step
+lab.main([])
+"""
+
+
+def test_lab1_demo_prints_the_same_with_a_plain_sft_step():
+    """The route the docstring suggests (masked NLL, its gradient, np.add.at) gives the same demo."""
+    code = PLAIN_SFT_STEP.format(solutions=str(ROOT / "solutions"))
+    plain = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                           cwd="/", timeout=600)  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout == reference("lab1_sft").stdout
 
 
 @pytest.mark.parametrize("lab", sorted(SEED_NUMBERS))
