@@ -681,29 +681,21 @@ def show_family_on_all_pairs(
         for step, logits in zip(TOURNAMENT_STEPS, runs[name], strict=True):
             h = margins_of(logits, ref_logits)[0]
             pi = pk.softmax(logits[0])
-            rows.append((name, step, h[present].min(), weights[0] @ h, h[present].max(), pi[0],
-                         pk.kl_divergence(pi, REFERENCE_PROBS), pk.kl_divergence(pi, optimum)))  # fmt: skip
-    labkit.print_table(
-        [
-            "loss",
-            "step",
-            "min h",
-            "mean h",
-            "max h",
-            f"pi({RESPONSES[0]})",
-            "KL(pi || pi_ref)",
-            "KL(pi || pi*)",
-        ],
-        rows,
-        ["", "d", ".2f", ".2f", ".2f", ".3f", ".3f", ".3f"],
+            kls = pk.kl_divergence(pi, REFERENCE_PROBS), pk.kl_divergence(pi, optimum)
+            rows.append((name, step, h[present].min(), weights[0] @ h, h[present].max(), pi[0], *kls))
+    headers = ["loss", "step", "min h", "mean h", "max h", f"pi({RESPONSES[0]})", "KL(pi || pi_ref)"]
+    labkit.print_table([*headers, "KL(pi || pi*)"], rows, ["", "d", ".2f", ".2f", ".2f", ".3f", ".3f", ".3f"])
+    kl_optimum = pk.kl_divergence(optimum, REFERENCE_PROBS)
+    print(
+        f"(pi*: pi({RESPONSES[0]}) = {optimum[0]:.3f}, KL(pi* || pi_ref) = {kl_optimum:.3f}; mean h weighted by"
     )
-    print(f"(pi* of the true rewards: pi({RESPONSES[0]}) = {optimum[0]:.3f}, KL(pi* || pi_ref) = "
-          f"{pk.kl_divergence(optimum, REFERENCE_PROBS):.3f}; h over the pairs of the data, the mean weighted)")  # fmt: skip
+    print(" how often each pair occurs)")
 
 
 def show_never_compared(ref_logits: np.ndarray, optimum: np.ndarray, policies: dict[str, np.ndarray]) -> None:
     """Print the policies DPO reaches with and without the pairs that involve one response."""
-    labkit.heading(f"A response never compared: the pairs that involve '{RESPONSES[NEVER_COMPARED]}' removed")
+    left_out = RESPONSES[NEVER_COMPARED]
+    labkit.heading(f"A response never compared: the pairs that involve '{left_out}' removed")
     labkit.print_table(
         ["response", "true reward", "pi_ref", "pi*", *policies],
         list(zip(RESPONSES, TRUE_REWARDS, REFERENCE_PROBS, optimum, *policies.values(), strict=True)),
@@ -711,13 +703,13 @@ def show_never_compared(ref_logits: np.ndarray, optimum: np.ndarray, policies: d
     )
     without = list(policies.values())[-1]
     rewards = implicit_reward(np.log(without), ref_logits, BETA)
+    moved = f"{REFERENCE_PROBS[NEVER_COMPARED]:.3f} -> {without[NEVER_COMPARED]:.3f}"
+    print(f"'{left_out}' gets gradient 0 at every step: its logit stays at the reference value and its")
+    print(f"probability moves only through the normaliser ({moved}). The gradient's entries sum to 0,")
+    print(f"so the mean logit does not move either: the implicit reward of '{left_out}',")
     print(
-        f"Its gradient is 0 at every step, so its logit stays at the reference value; pi({RESPONSES[NEVER_COMPARED]})"
+        f"{rewards[NEVER_COMPARED]:+.3f}, is the mean implicit reward of the six responses, {rewards.mean():+.3f}."
     )
-    print(f"moves only through the normaliser ({REFERENCE_PROBS[NEVER_COMPARED]:.3f} -> {without[NEVER_COMPARED]:.3f}). "
-          "The gradient's entries sum to 0, so the")  # fmt: skip
-    print(f"mean logit never moves either: its implicit reward, {rewards[NEVER_COMPARED]:+.3f}, is the mean of all six, "
-          f"{rewards.mean():+.3f}.")  # fmt: skip
 
 
 def plot_convergence(plt: Any, folder: Path, checkpoints: list[int], curves: dict[int, np.ndarray]) -> None:
