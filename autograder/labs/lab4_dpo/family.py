@@ -52,8 +52,22 @@ def sigmoid_loss(h: np.ndarray, beta: float, eps: float) -> np.ndarray:
     return (1 - eps) * softplus(-beta * h) + eps * softplus(beta * h)
 
 
+SIGN = "the margin has the wrong sign: the loss is -log sigmoid(+beta * h) = np.logaddexp(0, -beta * h)"
+NO_BETA = "`beta` is missing: the loss is -log sigmoid(beta * h)"
+NO_ONE_MINUS_EPS = (
+    "the labelled order gets weight 1 - eps, not 1: "
+    "-(1 - eps) * log sigmoid(beta * h) - eps * log sigmoid(-beta * h)"
+)
+NO_MAX = "the hinge is max(0, 1 - beta * h): keep the max with 0"
+FLIP = "the gradient of the loss, not of the reward: flip the sign"
+NO_TWO = "d/dh (h - c)**2 = 2 * (h - c): the factor 2 is missing"
+HINGE_GRAD_BETA = HINGE_BETA + ", so its gradient is -beta / n where 1 - beta * h > 0"
+WRONG_SIGMOID = "d/dx [-log sigmoid(x)] = -sigmoid(-x): weight by sigmoid(-beta * h), not sigmoid(+beta * h)"
+BETA_TWICE = "`beta` appears twice: it scales h inside sigmoid and multiplies the result"
+
+
 def loss_mistakes(margins, beta, kind, eps) -> dict[str, float | None]:
-    """The values that the usual mistakes produce, to name them in the hint (None: not this kind)."""
+    """The values that the usual mistakes produce, to name them in the hint (None: not this case)."""
     h, n = margins, margins.size
     expected = ref.dpo_family_loss(margins, beta, kind, eps)
     if kind == "ipo":
@@ -61,52 +75,39 @@ def loss_mistakes(margins, beta, kind, eps) -> dict[str, float | None]:
     if kind == "hinge":
         return {
             HINGE_BETA: float(np.mean(np.maximum(0.0, 1 - h))),
-            "the hinge is max(0, 1 - beta * h): keep the max with 0": float(np.mean(1 - beta * h)),
+            NO_MAX: float(np.mean(1 - beta * h)),
             MEAN: n * expected,
         }
+    smoothed = {
+        WRONG_TERM: float(np.mean(sigmoid_loss(h, beta, 1 - eps))),
+        NO_ONE_MINUS_EPS: float(np.mean(softplus(-beta * h) + eps * softplus(beta * h))),
+    }
+    unsmoothed = {SIGN: float(np.mean(softplus(beta * h)))}
     return {
-        WRONG_TERM: float(np.mean(sigmoid_loss(h, beta, 1 - eps))) if eps else None,
-        "the margin has the wrong sign: the loss is -log sigmoid(+beta * h) = np.logaddexp(0, -beta * h)": float(
-            np.mean(softplus(beta * h))
-        )
-        if not eps
-        else None,
-        "`beta` is missing: the loss is -log sigmoid(beta * h)": float(np.mean(sigmoid_loss(h, 1.0, eps))),
-        "the labelled order gets weight 1 - eps, not 1: -(1 - eps) * log sigmoid(beta * h) - eps * log sigmoid(-beta * h)": float(
-            np.mean(softplus(-beta * h) + eps * softplus(beta * h))
-        )
-        if eps
-        else None,
+        **(smoothed if eps else unsmoothed),
+        NO_BETA: float(np.mean(sigmoid_loss(h, 1.0, eps))),
         MEAN: n * expected,
     }
 
 
 def grad_mistakes(margins, beta, kind, eps) -> dict[str, np.ndarray | None]:
-    """The gradients that the usual mistakes produce, to name them in the hint (None: not this kind)."""
+    """The gradients that the usual mistakes produce, to name them in the hint (None: not this case)."""
     h, n = margins, margins.size
     expected = ref.dpo_family_loss_grad(margins, beta, kind, eps)
-    common = {DIVIDE: n * expected, "the gradient of the loss, not of the reward: flip the sign": -expected}
+    common = {DIVIDE: n * expected, FLIP: -expected}
     if kind == "ipo":
-        return {
-            IPO_TARGET: 2 * (h - 1 / beta) / n,
-            "d/dh (h - c)**2 = 2 * (h - c): the factor 2 is missing": (h - 1 / (2 * beta)) / n,
-            **common,
-        }
+        return {IPO_TARGET: 2 * (h - 1 / beta) / n, NO_TWO: (h - 1 / (2 * beta)) / n, **common}
     if kind == "hinge":
         return {
             KINK: np.where(1 - beta * h >= 0, -beta / n, 0.0),
-            HINGE_BETA + ", so its gradient is -beta / n where 1 - beta * h > 0": np.where(
-                1 - h > 0, -1.0 / n, 0.0
-            ),
+            HINGE_GRAD_BETA: np.where(1 - h > 0, -1.0 / n, 0.0),
             **common,
         }
-    sigmoid_plus, sigmoid_minus = np.exp(-softplus(-beta * h)), np.exp(-softplus(beta * h))
+    plus, minus = np.exp(-softplus(-beta * h)), np.exp(-softplus(beta * h))  # sigmoid(+-beta * h)
     return {
-        WRONG_TERM: beta * (-eps * sigmoid_minus + (1 - eps) * sigmoid_plus) / n if eps else None,
-        "d/dx [-log sigmoid(x)] = -sigmoid(-x): weight by sigmoid(-beta * h), not sigmoid(+beta * h)": beta
-        * (-(1 - eps) * sigmoid_plus + eps * sigmoid_minus)
-        / n,
-        "`beta` appears twice: it scales h inside sigmoid and multiplies the result": expected / beta,
+        WRONG_TERM: beta * (-eps * minus + (1 - eps) * plus) / n if eps else None,
+        WRONG_SIGMOID: beta * (-(1 - eps) * plus + eps * minus) / n,
+        BETA_TWICE: expected / beta,
         **common,
     }
 
@@ -115,6 +116,7 @@ def grad_mistakes(margins, beta, kind, eps) -> dict[str, np.ndarray | None]:
 
 
 def loss_agrees(f, case, hint: str) -> None:
+    """Check the learner's loss on `case` against the reference's."""
     checks.close(
         call(f, case),
         ref.dpo_family_loss(*case),
@@ -307,6 +309,7 @@ dpo_family_loss.rejects(FAMILY_ERRORS)
 
 
 def grad_agrees(f, case, hint: str) -> None:
+    """Check the learner's gradient on `case` against the reference's."""
     checks.close(
         call(f, case),
         ref.dpo_family_loss_grad(*case),
