@@ -1,8 +1,7 @@
 """Plausible mistakes in Lab 4 (each must lose points) and two correct alternatives.
 
-Each variant replaces one reference function. The submission's header star-imports the reference
-module `_reference` but does not bind that name, so a variant that calls the reference imports it
-itself (`import _reference`).
+Each variant replaces one reference function. The submission's header imports the reference module
+as `_reference` (and star-imports it), so a variant calls the reference as `_reference.dpo_loss(...)`.
 """
 
 import numpy as np
@@ -12,10 +11,8 @@ from tests.variants import correct, wrong
 # --- wrong: dpo_loss ------------------------------------------------------------------------
 
 
-@wrong("beta missing: -log sigmoid(m)")
+@wrong("beta missing: -log sigmoid(m)", hint="`beta` is missing")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -24,10 +21,8 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(np.logaddexp(0.0, -((pc - rc) - (pr - rr)))))
 
 
-@wrong("beta only on the policy terms")
+@wrong("beta only on the policy terms", hint="multiplies the whole margin")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -36,10 +31,8 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(np.logaddexp(0.0, -(beta * (pc - pr) - (rc - rr)))))
 
 
-@wrong("reference terms added instead of subtracted")
+@wrong("reference terms added instead of subtracted", hint="you added them")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -48,10 +41,8 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(np.logaddexp(0.0, -beta * ((pc + rc) - (pr + rr)))))
 
 
-@wrong("sigmoid(z) for sigmoid(-z): -log sigmoid(-beta * m)")
+@wrong("sigmoid(z) for sigmoid(-z): -log sigmoid(-beta * m)", hint="wrong sign")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -60,10 +51,8 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(np.logaddexp(0.0, beta * ((pc - rc) - (pr - rr)))))
 
 
-@wrong("reference minus policy in each bracket")
+@wrong("reference minus policy in each bracket", hint="wrong sign")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -72,20 +61,16 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(np.logaddexp(0.0, -beta * ((rc - pc) - (rr - pr)))))
 
 
-@wrong("sum over pairs instead of mean")
+@wrong("sum over pairs instead of mean", hint="do not sum")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     loss = _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
     return loss * len(np.asarray(policy_chosen_logps))
 
 
-@wrong("naive log-sigmoid: -log(1 / (1 + exp(-x)))")
+@wrong("naive log-sigmoid: -log(1 / (1 + exp(-x)))", hint="np.logaddexp(0, -x)")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -95,10 +80,8 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(-np.log(sigmoid)))
 
 
-@wrong("log1p(exp(-x)): overflows for large negative margins")
+@wrong("log1p(exp(-x)): overflows for large negative margins", hint="np.logaddexp(0, -x)")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     _reference.dpo_loss(
         policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
     )
@@ -107,10 +90,8 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     return float(np.mean(np.log1p(np.exp(-beta * ((pc - rc) - (pr - rr))))))
 
 
-@wrong("checks beta < 0 instead of beta <= 0")
+@wrong("checks beta < 0 instead of beta <= 0", hint="naming 'beta'")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    import _reference
-
     if beta < 0:
         raise ValueError(f"beta must be >= 0, got {beta}")
     if beta == 0:
@@ -120,7 +101,7 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
     )
 
 
-@wrong("no validation of the lengths")
+@wrong("no validation of the lengths", hint="naming 'policy_rejected_logps'")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta}")
@@ -134,39 +115,31 @@ def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_r
 # --- wrong: implicit_reward -----------------------------------------------------------------
 
 
-@wrong("raw logits: beta * (logits - ref_logits), right only up to a constant")
+@wrong("raw logits: beta * (logits - ref_logits), right only up to a constant", hint="not raw logits")
 def implicit_reward(logits, ref_logits, beta):
-    import _reference
-
     _reference.implicit_reward(logits, ref_logits, beta)
     return beta * (np.asarray(logits, float) - np.asarray(ref_logits, float))
 
 
-@wrong("log(softmax) without subtracting the maximum")
+@wrong("log(softmax) without subtracting the maximum", hint="subtract the maximum")
 def implicit_reward(logits, ref_logits, beta):
-    import _reference
-
     _reference.implicit_reward(logits, ref_logits, beta)
     z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
     pi, pi_ref = np.exp(z) / np.exp(z).sum(), np.exp(z_ref) / np.exp(z_ref).sum()
     return beta * (np.log(pi) - np.log(pi_ref))
 
 
-@wrong("divides by beta instead of multiplying")
+@wrong("divides by beta instead of multiplying", hint="multiply by beta")
 def implicit_reward(logits, ref_logits, beta):
-    import _reference
-
     return _reference.implicit_reward(logits, ref_logits, beta) / beta**2
 
 
-@wrong("reference minus policy")
+@wrong("reference minus policy", hint="policy minus reference")
 def implicit_reward(logits, ref_logits, beta):
-    import _reference
-
     return _reference.implicit_reward(ref_logits, logits, beta)
 
 
-@wrong("no validation of shapes and beta")
+@wrong("no validation of shapes and beta", hint="say which argument is wrong")
 def implicit_reward(logits, ref_logits, beta):
     z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
     log_pi = z - z.max() - np.log(np.exp(z - z.max()).sum())
@@ -177,17 +150,13 @@ def implicit_reward(logits, ref_logits, beta):
 # --- wrong: dpo_gradient --------------------------------------------------------------------
 
 
-@wrong("the outer beta missing")
+@wrong("the outer beta missing", hint="`beta` appears twice")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     return _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta) / beta
 
 
-@wrong("weighted by sigmoid(+beta * m) instead of sigmoid(-beta * m)")
+@wrong("weighted by sigmoid(+beta * m) instead of sigmoid(-beta * m)", hint="not sigmoid(+beta * m_i)")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
     chosen, rejected = np.asarray(chosen), np.asarray(rejected)
     rewards = _reference.implicit_reward(logits, ref_logits, beta)
@@ -197,10 +166,8 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
     return beta * push / chosen.size
 
 
-@wrong("softmax baseline applied once: d m / d logits = onehot(c) - pi - onehot(r)")
+@wrong("softmax baseline kept: d m / d logits = onehot(c) - pi - onehot(r)", hint="baseline cancels")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
     chosen, rejected = np.asarray(chosen), np.asarray(rejected)
     rewards = _reference.implicit_reward(logits, ref_logits, beta)
@@ -211,10 +178,8 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
     return -beta * (weight @ (onehot[chosen] - pi - onehot[rejected])) / chosen.size
 
 
-@wrong("repeated indices not accumulated: grad[chosen] -= w")
+@wrong("repeated indices not accumulated: grad[chosen] -= w", hint="one update per index; use np.add.at")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
     chosen, rejected = np.asarray(chosen), np.asarray(rejected)
     rewards = _reference.implicit_reward(logits, ref_logits, beta)
@@ -225,32 +190,24 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
     return beta * grad / chosen.size
 
 
-@wrong("sign flipped: the gradient of the reward, not of the loss")
+@wrong("sign flipped: the gradient of the reward, not of the loss", hint="flip the sign")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     return -_reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
 
 
-@wrong("divided by K instead of n")
+@wrong("divided by K instead of n", hint="not by K")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     grad = _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
     return grad * len(np.asarray(chosen)) / len(np.asarray(logits))
 
 
-@wrong("sum over pairs instead of mean")
+@wrong("sum over pairs instead of mean", hint="divide by n")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     return _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta) * len(np.asarray(chosen))
 
 
-@wrong("naive sigmoid 1 / (1 + exp(x)): overflow warnings at huge margins")
+@wrong("naive sigmoid 1 / (1 + exp(x)): overflow warnings", hint="np.exp(-np.logaddexp(0, x))")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     _reference.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
     chosen, rejected = np.asarray(chosen), np.asarray(rejected)
     rewards = _reference.implicit_reward(logits, ref_logits, beta)
@@ -259,10 +216,8 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
     return beta * (np.bincount(rejected, weight, k) - np.bincount(chosen, weight, k)) / chosen.size
 
 
-@wrong("no validation of indices, lengths and n")
+@wrong("no validation of indices, lengths and n", hint="naming 'rejected'")
 def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
-    import _reference
-
     rewards = _reference.implicit_reward(logits, ref_logits, beta)
     chosen, rejected = np.asarray(chosen, dtype=np.int64), np.asarray(rejected, dtype=np.int64)
     k = rewards.size
@@ -274,6 +229,167 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
     return beta * push / max(n, 1)
 
 
+# --- wrong: dpo_family_loss -----------------------------------------------------------------
+
+
+@wrong("IPO's target 1 / beta instead of 1 / (2 beta)", hint="IPO's target is 1 / (2 * beta)")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "ipo":
+        return float(np.mean((np.asarray(margins, float) - 1 / beta) ** 2))
+    return loss
+
+
+@wrong("hinge without beta: max(0, 1 - h)", hint="`beta` multiplies the margin in the hinge")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        return float(np.mean(np.maximum(0.0, 1 - np.asarray(margins, float))))
+    return loss
+
+
+@wrong("hinge without the max: mean(1 - beta * h)", hint="keep the max with 0")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        return float(np.mean(1 - beta * np.asarray(margins, float)))
+    return loss
+
+
+@wrong("label smoothing on the wrong term", hint="wrong term")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        h, eps = np.asarray(margins, float), label_smoothing
+        return float(np.mean(eps * np.logaddexp(0, -beta * h) + (1 - eps) * np.logaddexp(0, beta * h)))
+    return loss
+
+
+@wrong("label smoothing without the 1 - eps on the labelled order", hint="weight 1 - eps")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        h, eps = np.asarray(margins, float), label_smoothing
+        return float(np.mean(np.logaddexp(0, -beta * h) + eps * np.logaddexp(0, beta * h)))
+    return loss
+
+
+@wrong("sigmoid with the wrong sign: -log sigmoid(-beta * h)", hint="wrong sign")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        h, eps = np.asarray(margins, float), label_smoothing
+        return float(np.mean((1 - eps) * np.logaddexp(0, beta * h) + eps * np.logaddexp(0, -beta * h)))
+    return loss
+
+
+@wrong("sum over pairs instead of mean", hint="do not sum")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return _reference.dpo_family_loss(margins, beta, kind, label_smoothing) * np.size(margins)
+
+
+@wrong("unstable log-sigmoid: log(1 + exp(-x))", hint="np.logaddexp(0, -x)")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = _reference.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        return float(np.mean((1 - eps) * np.log(1 + np.exp(-x)) + eps * np.log(1 + np.exp(x))))
+    return loss
+
+
+@wrong("ipo and hinge accept a label_smoothing (and ignore it)", hint="naming 'label_smoothing'")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return _reference.dpo_family_loss(margins, beta, kind, label_smoothing if kind == "sigmoid" else 0.0)
+
+
+@wrong("margins flattened instead of rejected when not 1-D", hint="naming 'margins'")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return _reference.dpo_family_loss(
+        np.ravel(margins) if np.size(margins) else [0.0], beta, kind, label_smoothing
+    )
+
+
+# --- wrong: dpo_family_loss_grad ------------------------------------------------------------
+
+
+@wrong("gradient without the mean's 1 / n", hint="divide by n")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing) * np.size(margins)
+
+
+@wrong("hinge gradient -beta / n at the kink too (>= instead of >)", hint="strictly")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        h = np.asarray(margins, float)
+        return np.where(1 - beta * h >= 0, -beta / h.size, 0.0)
+    return grad
+
+
+@wrong("hinge gradient without beta", hint="`beta` multiplies the margin in the hinge")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        h = np.asarray(margins, float)
+        return np.where(1 - h > 0, -1.0 / h.size, 0.0)
+    return grad
+
+
+@wrong("ipo gradient without the factor 2", hint="the factor 2 is missing")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    return grad / 2 if kind == "ipo" else grad
+
+
+@wrong("ipo gradient with the target 1 / beta", hint="IPO's target is 1 / (2 * beta)")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "ipo":
+        h = np.asarray(margins, float)
+        return 2 * (h - 1 / beta) / h.size
+    return grad
+
+
+@wrong("label smoothing on the wrong term", hint="wrong term")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        plus, minus = np.exp(-np.logaddexp(0, -x)), np.exp(-np.logaddexp(0, x))
+        return beta * (-eps * minus + (1 - eps) * plus) / x.size
+    return grad
+
+
+@wrong("sigmoid gradient weighted by sigmoid(+beta * h)", hint="not sigmoid(+beta * h)")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        plus, minus = np.exp(-np.logaddexp(0, -x)), np.exp(-np.logaddexp(0, x))
+        return beta * (-(1 - eps) * plus + eps * minus) / x.size
+    return grad
+
+
+@wrong("sign flipped", hint="flip the sign")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return -_reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+
+
+@wrong("naive sigmoid 1 / (1 + exp(-x)): overflow warnings", hint="np.exp(-np.logaddexp(0, -x))")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        plus, minus = 1 / (1 + np.exp(-x)), 1 / (1 + np.exp(x))
+        return beta * (-(1 - eps) * minus + eps * plus) / x.size
+    return grad
+
+
+@wrong("ipo and hinge accept a label_smoothing (and ignore it)", hint="naming 'label_smoothing'")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return _reference.dpo_family_loss_grad(margins, beta, kind, label_smoothing if kind == "sigmoid" else 0.0)
+
+
 # --- correct alternatives -------------------------------------------------------------------
 
 
@@ -281,8 +397,8 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
     if not beta > 0:
         raise ValueError("beta must be positive")
-    columns = [list(np.asarray(a, dtype=float)) for a in (policy_chosen_logps, policy_rejected_logps,
-                                                          ref_chosen_logps, ref_rejected_logps)]  # fmt: skip
+    arrays = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    columns = [list(np.asarray(a, dtype=float)) for a in arrays]
     names = ("policy_chosen_logps", "policy_rejected_logps", "ref_chosen_logps", "ref_rejected_logps")
     for name, column in zip(names, columns):
         if len(column) != len(columns[0]):
@@ -334,8 +450,8 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
 
 @correct("softplus form")
 def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
-    pc, pr, rc, rr = (np.asarray(a, dtype=float) for a in (
-        policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps))  # fmt: skip
+    arrays = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    pc, pr, rc, rr = (np.asarray(a, dtype=float) for a in arrays)
     if not pc.shape == pr.shape == rc.shape == rr.shape:
         raise ValueError("the four *_logps arrays must have the same length")
     if beta <= 0:
@@ -378,3 +494,88 @@ def dpo_gradient(logits, ref_logits, chosen, rejected, beta):
     np.add.at(grad, chosen, -wrong_order)
     np.add.at(grad, rejected, wrong_order)
     return beta * grad / chosen.size
+
+
+@correct("loops")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    if kind not in ("sigmoid", "ipo", "hinge"):
+        raise ValueError(f"unknown kind {kind!r}")
+    if not beta > 0:
+        raise ValueError("beta must be > 0")
+    if not 0 <= label_smoothing < 0.5 or (kind != "sigmoid" and label_smoothing != 0):
+        raise ValueError("label_smoothing must be in [0, 0.5), and 0 unless kind is 'sigmoid'")
+    h = np.asarray(margins, dtype=float)
+    if h.ndim != 1 or len(h) == 0:
+        raise ValueError("margins must be a non-empty 1-D array")
+
+    def softplus(x):  # log(1 + exp(x)) without overflow
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+    total = 0.0
+    for value in h.tolist():
+        if kind == "ipo":
+            total += (value - 1 / (2 * beta)) ** 2
+        elif kind == "hinge":
+            total += max(0.0, 1 - beta * value)
+        else:
+            total += (1 - label_smoothing) * softplus(-beta * value) + label_smoothing * softplus(
+                beta * value
+            )
+    return total / len(h)
+
+
+@correct("loops")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    dpo_family_loss(margins, beta, kind, label_smoothing)
+    h = np.asarray(margins, dtype=float).tolist()
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+    grad = []
+    for value in h:
+        if kind == "ipo":
+            grad.append(2 * (value - 1 / (2 * beta)) / len(h))
+        elif kind == "hinge":
+            grad.append(-beta / len(h) if 1 - beta * value > 0 else 0.0)
+        else:
+            x, eps = beta * value, label_smoothing
+            grad.append(beta * (-(1 - eps) * sigmoid(-x) + eps * sigmoid(x)) / len(h))
+    return np.array(grad)
+
+
+@correct("softplus form")
+def dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    h = np.asarray(margins, dtype=float)
+    checks = {
+        "kind": kind in {"sigmoid", "ipo", "hinge"},
+        "beta": beta > 0,
+        "label_smoothing": 0 <= label_smoothing < 0.5 and (kind == "sigmoid" or label_smoothing == 0),
+        "margins": h.ndim == 1 and h.size > 0,
+    }
+    for name, ok in checks.items():
+        if not ok:
+            raise ValueError(f"invalid {name}")
+    x = beta * h
+    if kind == "ipo":
+        per_pair = np.square(x - 0.5) / beta**2  # (h - 1 / (2 beta))**2, scaled by beta first
+    elif kind == "hinge":
+        per_pair = np.clip(1 - x, 0.0, None)
+    else:
+        # -log sigmoid(x) = softplus(-x) = max(-x, 0) + log1p(exp(-|x|)); softplus(x) - softplus(-x) = x
+        softplus_minus = np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+        per_pair = softplus_minus + label_smoothing * x
+    return float(per_pair.mean())
+
+
+@correct("softplus form")
+def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    dpo_family_loss(margins, beta, kind, label_smoothing)
+    h = np.asarray(margins, dtype=float)
+    x = beta * h
+    if kind == "ipo":
+        return 2 * (x - 0.5) / beta / h.size
+    if kind == "hinge":
+        return -beta * (x < 1).astype(float) / h.size
+    # d/dx [softplus(-x) + eps * x] = -sigmoid(-x) + eps, with sigmoid(-x) = (1 - tanh(x / 2)) / 2
+    return beta * (-(1 - np.tanh(x / 2)) / 2 + label_smoothing) / h.size

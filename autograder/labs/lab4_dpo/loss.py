@@ -1,0 +1,286 @@
+"""Properties of `dpo_loss` and `implicit_reward`."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from autograder import checks
+from autograder import strategies as gen
+from autograder.engine import Invalid
+from autograder.labs.lab4_dpo.common import BETAS, MARGIN, dpo_loss, implicit_reward, margins, ref
+from autograder.numerics import log_softmax, softplus
+
+# --- dpo_loss -------------------------------------------------------------------------------
+
+
+@st.composite
+def logp_batches(draw, low: float = -10.0, high: float = 10.0, max_pairs: int = 5):
+    """`(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)`, n pairs each."""
+    n = draw(st.integers(1, max_pairs), label="n")
+    logps = tuple(draw(gen.arrays(n, low, high)) for _ in range(4))
+    return (*logps, draw(st.sampled_from(BETAS), label="beta"))
+
+
+AVERAGE = "average over the pairs (np.mean), do not sum"
+
+
+def loss_mistakes(pc, pr, rc, rr, beta) -> dict[str, float]:
+    """The values that the usual mistakes produce, to name them in the hint."""
+    m = margins(pc, pr, rc, rr)
+    return {
+        "the margin has the wrong sign: the loss is -log sigmoid(+beta * m) = log(1 + exp(-beta * m)) with "
+        f"{MARGIN} (you computed -log sigmoid(-beta * m): sigmoid(z) for sigmoid(-z), reference minus "
+        "policy, or chosen and rejected swapped)": float(np.mean(softplus(beta * m))),
+        "`beta` is missing: the loss is -log sigmoid(beta * m)": float(np.mean(softplus(-m))),
+        f"`beta` multiplies the whole margin, reference terms included: beta * m with {MARGIN}": float(
+            np.mean(softplus(-(beta * (pc - pr) - (rc - rr))))
+        ),
+        f"subtract the reference log-probs, {MARGIN} (you added them)": float(
+            np.mean(softplus(-beta * ((pc + rc) - (pr + rr))))
+        ),
+        AVERAGE: float(np.sum(softplus(-beta * m))),
+    }
+
+
+@dpo_loss.holds("matches the reference on random log-probabilities and beta", points=2)
+@given(batch=logp_batches())
+@example(
+    batch=(
+        np.array([-1.0, -2.0]),
+        np.array([-3.0, -0.5]),
+        np.array([-2.0, -1.0]),
+        np.array([-1.5, -2.5]),
+        0.5,
+    )
+)
+@example(batch=(np.array([-0.5]), np.array([-3.0]), np.array([-1.0]), np.array([-2.0]), 2.0))
+def loss_matches_reference(f, batch):
+    checks.close(
+        f(*batch),
+        ref.dpo_loss(*batch),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the loss",
+        mistakes=loss_mistakes(*batch),
+        hint=f"loss = mean(log(1 + exp(-beta * m))) with {MARGIN}",
+    )
+
+
+@dpo_loss.holds("is log 2 when the policy equals the reference", points=1)
+@given(batch=logp_batches())
+def loss_is_log_2_at_the_reference(f, batch):
+    chosen, rejected, _, _, beta = batch
+    checks.close(
+        f(chosen, rejected, chosen, rejected, beta),
+        float(np.log(2.0)),
+        rtol=1e-12,
+        atol=1e-12,
+        what="the loss with policy_*_logps == ref_*_logps",
+        mistakes={AVERAGE: len(chosen) * float(np.log(2.0))},
+        hint="every margin is 0 when the policy equals the reference: subtract the reference "
+        f"log-probs inside each bracket, {MARGIN}, so that -log sigmoid(0) = log 2",
+    )
+
+
+@dpo_loss.holds("swapping chosen and rejected mirrors the loss: L(m) - L(-m) = -beta * mean(m)", points=2)
+@given(batch=logp_batches(max_pairs=3))
+@example(batch=(np.array([-0.5]), np.array([-3.0]), np.array([-1.0]), np.array([-2.0]), 2.0))
+def swapping_mirrors_the_loss(f, batch):
+    pc, pr, rc, rr, beta = batch
+    forward = checks.as_float(f(pc, pr, rc, rr, beta), "the loss")
+    swapped = checks.as_float(f(pr, pc, rr, rc, beta), "the loss with chosen and rejected swapped")
+    m = margins(pc, pr, rc, rr)
+    checks.close(
+        forward - swapped,
+        float(-beta * np.mean(m)),
+        rtol=1e-9,
+        atol=1e-9,
+        what="the loss minus the loss with chosen and rejected swapped",
+        mistakes={
+            "the margin has the wrong sign: use -log sigmoid(+beta * m), i.e. log(1 + exp(-beta * m)) "
+            "(you have sigmoid(z) for sigmoid(-z), or reference minus policy)": float(beta * np.mean(m)),
+            "`beta` is missing: -log sigmoid(beta * m)": float(-np.mean(m)),
+            AVERAGE: float(-beta * np.sum(m)),
+        },
+        hint="since log(1 + exp(-x)) - log(1 + exp(x)) = -x, the difference is -beta * mean(m) "
+        f"with {MARGIN}",
+    )
+
+
+@dpo_loss.holds("stays finite with no warning for margins up to ±1e6", points=2)
+@given(batch=logp_batches(low=-2.5e5, high=2.5e5, max_pairs=3))  # |m| <= 1e6
+@example(
+    batch=(np.array([0.0, -1e6]), np.array([-1e6, 0.0]), np.array([0.0, 0.0]), np.array([0.0, 0.0]), 0.7)
+)
+@example(batch=(np.array([-1e6]), np.array([0.0]), np.array([0.0]), np.array([0.0]), 2.0))
+def loss_is_stable(f, batch):
+    outcome = f.attempt(*batch)
+    got = f.result(outcome)
+    checks.finite(
+        got,
+        what="the loss",
+        hint="exp(-beta * m) overflows for large negative margins: write -log sigmoid(x) as "
+        "np.logaddexp(0, -x), which is log(1 + exp(-x)) without the overflow",
+    )
+    checks.no_warnings(
+        outcome,
+        hint="np.exp of a large number overflows (and log(0) divides by zero): use np.logaddexp(0, -beta * m)",
+    )
+    checks.close(
+        got,
+        ref.dpo_loss(*batch),
+        rtol=1e-9,
+        atol=1e-8,
+        what="the loss",
+        hint="a huge positive beta * m gives a loss near 0, a huge negative one a loss near -beta * m "
+        "(at such margins several mistakes give the same value: the property 'matches the "
+        "reference' names the likely one)",
+    )
+
+
+PC, PR, RC, RR = (np.linspace(-1.0, -2.0, 3) - k for k in range(4))
+SHORT = np.array([-1.0, -2.0])
+
+dpo_loss.rejects(
+    [
+        Invalid(
+            "policy_rejected_logps has 2 pairs and the others 3",
+            ("policy_rejected_logps", "length"),
+            (PC, SHORT, RC, RR, 0.5),
+        ),
+        Invalid(
+            "ref_chosen_logps has 2 pairs and the others 3",
+            ("ref_chosen_logps", "length"),
+            (PC, PR, SHORT, RR, 0.5),
+        ),
+        Invalid(
+            "ref_rejected_logps has 2 pairs and the others 3",
+            ("ref_rejected_logps", "length"),
+            (PC, PR, RC, SHORT, 0.5),
+        ),
+        Invalid("beta = 0", "beta", (PC, PR, RC, RR, 0.0)),
+        Invalid("beta = -0.5", "beta", (PC, PR, RC, RR, -0.5)),
+    ],
+    description="raises ValueError when the lengths differ or beta <= 0",
+)
+
+
+# --- implicit_reward ------------------------------------------------------------------------
+
+
+@st.composite
+def policy_pairs(draw, scale: float = 10.0, max_responses: int = 6):
+    """`(logits, ref_logits, beta)` over K responses."""
+    k = draw(st.integers(1, max_responses), label="K")
+    return (
+        draw(gen.arrays(k, -scale, scale)),
+        draw(gen.arrays(k, -scale, scale)),
+        draw(st.sampled_from(BETAS)),
+    )
+
+
+def reward_mistakes(logits, ref_logits, beta) -> dict[str, np.ndarray]:
+    """The implicit rewards that the usual mistakes produce, to name them in the hint."""
+    difference = log_softmax(logits) - log_softmax(ref_logits)
+    return {
+        "use log-probabilities, not raw logits: beta * (log_softmax(logits) - log_softmax(ref_logits)); "
+        "beta * (logits - ref_logits) is off by a constant": beta * (logits - ref_logits),
+        "multiply by beta, do not divide": difference / beta,
+        "`beta` is missing: beta * (log pi - log pi_ref)": difference,
+        "policy minus reference: beta * (log pi - log pi_ref), not the other way round": -beta * difference,
+    }
+
+
+@implicit_reward.holds("matches the reference on random logits and beta", points=2)
+@given(case=policy_pairs())
+@example(case=(np.array([1.0, 0.0]), np.array([0.0, 0.0]), 2.0))
+@example(case=(np.array([3.0, 1.0, -2.0]), np.array([0.5, 0.0, 1.0]), 0.5))
+def reward_matches_reference(f, case):
+    logits, ref_logits, beta = case
+    checks.close(
+        f(logits, ref_logits, beta),
+        ref.implicit_reward(logits, ref_logits, beta),
+        rtol=1e-9,
+        atol=1e-9,
+        what="the implicit rewards",
+        mistakes=reward_mistakes(logits, ref_logits, beta),
+        hint="beta * (log_softmax(logits) - log_softmax(ref_logits))",
+    )
+
+
+@st.composite
+def optimum_cases(draw):
+    """`(ref_logits, rewards, beta, shift)`: ref_logits shifted by up to ±1e3, pi*'s logits by `shift`."""
+    k = draw(st.integers(2, 6), label="K")
+    ref_logits = draw(gen.arrays(k, -5.0, 5.0)) + draw(gen.floats(-1e3, 1e3), label="ref shift")
+    rewards = draw(gen.arrays(k, -3.0, 3.0))
+    return ref_logits, rewards, draw(st.sampled_from(BETAS)), draw(gen.floats(-1e3, 1e3), label="shift")
+
+
+@implicit_reward.holds(
+    "recovers r up to one additive constant at the optimum pi* ∝ pi_ref * exp(r / beta)", points=2
+)
+@given(case=optimum_cases())
+@example(case=(np.array([0.0, 1.0, -1.0]), np.array([1.0, -0.5, 0.25]), 0.5, 800.0))
+def reward_recovers_r_at_the_optimum(f, case):
+    ref_logits, rewards, beta, shift = case
+    optimum = np.exp(log_softmax(ref_logits + rewards / beta))  # the closed form of Lab 3
+    got = f(np.log(optimum) + shift, ref_logits, beta)  # logits of pi*, up to an arbitrary shift
+    checks.finite(
+        got,
+        what="the implicit rewards",
+        hint="logits here are in the hundreds: compute log_softmax stably, z - max(z) - log(sum(exp(z - max(z))))",
+    )
+    centred = rewards - rewards.mean()
+    offset = np.asarray(got, dtype=np.float64) - rewards
+    checks.close(
+        offset - offset.mean(),
+        np.zeros_like(rewards),
+        rtol=0.0,
+        atol=1e-8,
+        what="implicit_reward(pi*) - r, with its mean removed (it should be one constant)",
+        mistakes={
+            "multiply by beta, do not divide": centred / beta**2 - centred,
+            "`beta` is missing: beta * (log pi - log pi_ref)": centred / beta - centred,
+            "policy minus reference: beta * (log pi - log pi_ref)": -2 * centred,
+        },
+        hint="r(y) = beta * log(pi*(y) / pi_ref(y)) + beta * log Z: beta * (log pi - log pi_ref)",
+    )
+
+
+@implicit_reward.holds("stays finite with no warning for logits up to ±1e3", points=1)
+@given(case=policy_pairs(scale=1e3))
+@example(case=(np.array([1000.0, 0.0]), np.array([-1000.0, 999.0]), 0.5))
+def reward_is_stable(f, case):
+    outcome = f.attempt(*case)
+    got = f.result(outcome)
+    checks.finite(
+        got,
+        what="the implicit rewards",
+        hint="exp(1000) overflows: subtract the maximum before exp (stable log_softmax)",
+    )
+    checks.no_warnings(outcome, hint="np.exp of a large logit overflows: subtract the maximum first")
+    checks.close(
+        got,
+        ref.implicit_reward(*case),
+        rtol=1e-9,
+        atol=1e-9,
+        what="the implicit rewards",
+        mistakes=reward_mistakes(*case),
+    )
+
+
+LOGITS, REF_LOGITS = np.array([1.0, 0.0, -1.0]), np.array([0.0, 0.5, 0.0])
+
+implicit_reward.rejects(
+    [
+        Invalid(
+            "logits has 3 entries and ref_logits 2", ("ref_logits", "logits"), (LOGITS, REF_LOGITS[:2], 0.5)
+        ),
+        Invalid("beta = 0", "beta", (LOGITS, REF_LOGITS, 0.0)),
+        Invalid("beta = -2", "beta", (LOGITS, REF_LOGITS, -2.0)),
+    ],
+    description="raises ValueError when the shapes differ or beta <= 0",
+)
