@@ -9,8 +9,6 @@ from tests.variants import correct, wrong
 
 @wrong("kl_penalty multiplies the step instead of (1 - kl_penalty) (the same at 0.5)")
 def rlhf_capability_step(capabilities, reward_weights, step_size=5.0, kl_penalty=0.5, cap=100.0):
-    import _reference
-
     _reference.rlhf_capability_step(capabilities, reward_weights, step_size, kl_penalty, cap)  # validation
     return {
         k: float(min(cap, max(0.0, c + reward_weights[k] * step_size * kl_penalty)))
@@ -20,8 +18,6 @@ def rlhf_capability_step(capabilities, reward_weights, step_size=5.0, kl_penalty
 
 @wrong("no clip at cap")
 def rlhf_capability_step(capabilities, reward_weights, step_size=5.0, kl_penalty=0.5, cap=100.0):
-    import _reference
-
     _reference.rlhf_capability_step(capabilities, reward_weights, step_size, kl_penalty, cap)  # validation
     return {
         k: float(max(0.0, c + reward_weights[k] * step_size * (1 - kl_penalty)))
@@ -31,8 +27,6 @@ def rlhf_capability_step(capabilities, reward_weights, step_size=5.0, kl_penalty
 
 @wrong("dict in sorted key order")
 def rlhf_capability_step(capabilities, reward_weights, step_size=5.0, kl_penalty=0.5, cap=100.0):
-    import _reference
-
     result = _reference.rlhf_capability_step(capabilities, reward_weights, step_size, kl_penalty, cap)
     return {k: result[k] for k in sorted(result)}
 
@@ -50,16 +44,12 @@ def rlhf_capability_step(capabilities, reward_weights, step_size=5.0, kl_penalty
 
 @wrong("arguments swapped: KL(q || p)")
 def kl_divergence(p, q):
-    import _reference
-
     _reference.kl_divergence(p, q)  # validation
     return _reference.kl_divergence(q, p)
 
 
 @wrong("log(p / q): the ratio overflows for a tiny q")
 def kl_divergence(p, q):
-    import _reference
-
     _reference.kl_divergence(p, q)  # validation
     p, q = np.asarray(p, float), np.asarray(q, float)
     s = p > 0
@@ -70,8 +60,6 @@ def kl_divergence(p, q):
 
 @wrong("no 0 * log 0 = 0 rule (nan where p = 0)")
 def kl_divergence(p, q):
-    import _reference
-
     _reference.kl_divergence(p, q)  # validation
     p, q = np.asarray(p, float), np.asarray(q, float)
     if np.any(q[p > 0] == 0):
@@ -82,8 +70,6 @@ def kl_divergence(p, q):
 
 @wrong("missing support is not inf (q clipped to 1e-12)")
 def kl_divergence(p, q):
-    import _reference
-
     _reference.kl_divergence(p, q)  # validation
     p, q = np.asarray(p, float), np.asarray(q, float)
     s = p > 0
@@ -92,8 +78,6 @@ def kl_divergence(p, q):
 
 @wrong("naive p * log(p / q): warnings, nan for p = 0")
 def kl_divergence(p, q):
-    import _reference
-
     _reference.kl_divergence(p, q)  # validation
     p, q = np.asarray(p, float), np.asarray(q, float)
     return float(np.sum(p * np.log(p / q)))
@@ -101,8 +85,6 @@ def kl_divergence(p, q):
 
 @wrong("sign flipped: sum p * log(q / p)")
 def kl_divergence(p, q):
-    import _reference
-
     return -_reference.kl_divergence(p, q)
 
 
@@ -120,8 +102,6 @@ def kl_divergence(p, q):
 
 @wrong("np.log(softmax(...)): -inf and warnings at extreme logits")
 def kl_regularized_objective(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_objective(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     pi = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
@@ -131,8 +111,6 @@ def kl_regularized_objective(logits, ref_logits, rewards, beta):
 
 @wrong("plain exp softmax that overflows at 1e3")
 def kl_regularized_objective(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_objective(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     log_pi = z - np.log(np.exp(z).sum())
@@ -142,16 +120,12 @@ def kl_regularized_objective(logits, ref_logits, rewards, beta):
 
 @wrong("plus instead of minus on the KL term")
 def kl_regularized_objective(logits, ref_logits, rewards, beta):
-    import _reference
-
     kl_free = _reference.kl_regularized_objective(logits, ref_logits, rewards, 0.0)
     return 2 * kl_free - _reference.kl_regularized_objective(logits, ref_logits, rewards, beta)
 
 
 @wrong("KL arguments swapped: KL(pi_ref || pi)")
 def kl_regularized_objective(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_objective(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
@@ -160,8 +134,6 @@ def kl_regularized_objective(logits, ref_logits, rewards, beta):
 
 @wrong("raw logits as log-probabilities in the KL (logits - ref_logits)")
 def kl_regularized_objective(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_objective(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     pi = np.exp(z - np.logaddexp.reduce(z))
@@ -170,8 +142,6 @@ def kl_regularized_objective(logits, ref_logits, rewards, beta):
 
 @wrong("no validation")
 def kl_regularized_objective(logits, ref_logits, rewards, beta):
-    import _reference
-
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     n = min(z.size, z_ref.size, r.size)
     return _reference.kl_regularized_objective(z[:n], z_ref[:n], r[:n], abs(beta))
@@ -182,8 +152,6 @@ def kl_regularized_objective(logits, ref_logits, rewards, beta):
 
 @wrong("no baseline subtraction in the softmax gradient: pi * a (does not sum to 0)")
 def kl_regularized_gradient(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_gradient(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
@@ -192,16 +160,12 @@ def kl_regularized_gradient(logits, ref_logits, rewards, beta):
 
 @wrong("ignores the KL term: the gradient of E_pi[r] only")
 def kl_regularized_gradient(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_gradient(logits, ref_logits, rewards, beta)  # validation
     return _reference.kl_regularized_gradient(logits, ref_logits, rewards, 0.0)
 
 
 @wrong("plus instead of minus on the KL term")
 def kl_regularized_gradient(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_gradient(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
@@ -212,8 +176,6 @@ def kl_regularized_gradient(logits, ref_logits, rewards, beta):
 
 @wrong("plain exp softmax that overflows at 1e3")
 def kl_regularized_gradient(logits, ref_logits, rewards, beta):
-    import _reference
-
     _reference.kl_regularized_gradient(logits, ref_logits, rewards, beta)  # validation
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     pi, pi_ref = np.exp(z) / np.exp(z).sum(), np.exp(z_ref) / np.exp(z_ref).sum()
@@ -223,8 +185,6 @@ def kl_regularized_gradient(logits, ref_logits, rewards, beta):
 
 @wrong("no validation")
 def kl_regularized_gradient(logits, ref_logits, rewards, beta):
-    import _reference
-
     z, z_ref, r = (np.asarray(a, float) for a in (logits, ref_logits, rewards))
     n = min(z.size, z_ref.size, r.size)
     return _reference.kl_regularized_gradient(z[:n], z_ref[:n], r[:n], abs(beta))
@@ -235,23 +195,17 @@ def kl_regularized_gradient(logits, ref_logits, rewards, beta):
 
 @wrong("descent instead of ascent: logits - lr * gradient")
 def rlhf_update(logits, ref_logits, rewards, beta, lr):
-    import _reference
-
     return 2 * np.asarray(logits, float) - _reference.rlhf_update(logits, ref_logits, rewards, beta, lr)
 
 
 @wrong("steps on the reward gradient only (beta ignored in the update)")
 def rlhf_update(logits, ref_logits, rewards, beta, lr):
-    import _reference
-
     _reference.rlhf_update(logits, ref_logits, rewards, beta, lr)  # validation
     return _reference.rlhf_update(logits, ref_logits, rewards, 0.0, lr)
 
 
 @wrong("no validation of lr")
 def rlhf_update(logits, ref_logits, rewards, beta, lr):
-    import _reference
-
     return _reference.rlhf_update(logits, ref_logits, rewards, beta, abs(lr) or 1.0)
 
 
@@ -260,8 +214,6 @@ def rlhf_update(logits, ref_logits, rewards, beta, lr):
 
 @wrong("r * beta instead of r / beta")
 def optimal_policy(ref_logits, rewards, beta):
-    import _reference
-
     _reference.optimal_policy(ref_logits, rewards, beta)  # validation
     z = np.asarray(ref_logits, float) + np.asarray(rewards, float) * beta
     w = np.exp(z - z.max())
@@ -270,8 +222,6 @@ def optimal_policy(ref_logits, rewards, beta):
 
 @wrong("-r / beta: the sign of the reward flipped")
 def optimal_policy(ref_logits, rewards, beta):
-    import _reference
-
     _reference.optimal_policy(ref_logits, rewards, beta)  # validation
     z = np.asarray(ref_logits, float) - np.asarray(rewards, float) / beta
     w = np.exp(z - z.max())
@@ -280,8 +230,6 @@ def optimal_policy(ref_logits, rewards, beta):
 
 @wrong("no max subtraction (nan for a small beta)")
 def optimal_policy(ref_logits, rewards, beta):
-    import _reference
-
     _reference.optimal_policy(ref_logits, rewards, beta)  # validation
     w = np.exp(np.asarray(ref_logits, float) + np.asarray(rewards, float) / beta)
     return w / w.sum()
@@ -289,8 +237,6 @@ def optimal_policy(ref_logits, rewards, beta):
 
 @wrong("forgets pi_ref: softmax(r / beta)")
 def optimal_policy(ref_logits, rewards, beta):
-    import _reference
-
     _reference.optimal_policy(ref_logits, rewards, beta)  # validation
     z = np.asarray(rewards, float) / beta
     w = np.exp(z - z.max())
@@ -299,8 +245,6 @@ def optimal_policy(ref_logits, rewards, beta):
 
 @wrong("no validation")
 def optimal_policy(ref_logits, rewards, beta):
-    import _reference
-
     z_ref, r = np.asarray(ref_logits, float), np.asarray(rewards, float)
     n = min(z_ref.size, r.size)
     return _reference.optimal_policy(z_ref[:n], r[:n], abs(beta) or 1.0)
@@ -311,8 +255,6 @@ def optimal_policy(ref_logits, rewards, beta):
 
 @wrong("mean baseline including self ((n-1)/n bias)")
 def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
-    import _reference
-
     _reference.reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta)  # validation
     z, z_ref, y, r = np.asarray(logits, float), np.asarray(ref_logits, float), np.asarray(samples), np.asarray(
         sample_rewards, float)  # fmt: skip
@@ -325,8 +267,6 @@ def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
 
 @wrong("no baseline")
 def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
-    import _reference
-
     _reference.reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta)  # validation
     z, z_ref, y, r = np.asarray(logits, float), np.asarray(ref_logits, float), np.asarray(samples), np.asarray(
         sample_rewards, float)  # fmt: skip
@@ -338,16 +278,12 @@ def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
 
 @wrong("shaped reward without the KL term")
 def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
-    import _reference
-
     _reference.reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta)  # validation
     return _reference.reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, 0.0)
 
 
 @wrong("leave-one-out baseline divided by n instead of n - 1")
 def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
-    import _reference
-
     _reference.reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta)  # validation
     z, z_ref, y, r = np.asarray(logits, float), np.asarray(ref_logits, float), np.asarray(samples), np.asarray(
         sample_rewards, float)  # fmt: skip
@@ -360,8 +296,6 @@ def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
 
 @wrong("no validation")
 def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
-    import _reference
-
     z = np.asarray(logits, float)
     y = np.clip(np.asarray(samples, dtype=np.int64), 0, z.size - 1)
     r = np.resize(np.asarray(sample_rewards, float), y.shape)
@@ -377,8 +311,6 @@ def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
 
 @wrong("max instead of min")
 def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
-    import _reference
-
     _reference.ppo_clip_objective(logp_new, logp_old, advantages, clip_eps)  # validation
     rho = np.exp(np.asarray(logp_new, float) - np.asarray(logp_old, float))
     a = np.asarray(advantages, float)
@@ -387,8 +319,6 @@ def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
 
 @wrong("only the clipped term")
 def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
-    import _reference
-
     _reference.ppo_clip_objective(logp_new, logp_old, advantages, clip_eps)  # validation
     rho = np.exp(np.asarray(logp_new, float) - np.asarray(logp_old, float))
     return float(np.mean(np.clip(rho, 1 - clip_eps, 1 + clip_eps) * np.asarray(advantages, float)))
@@ -396,8 +326,6 @@ def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
 
 @wrong("rho without exp: the log-ratio used as the ratio")
 def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
-    import _reference
-
     _reference.ppo_clip_objective(logp_new, logp_old, advantages, clip_eps)  # validation
     rho = np.asarray(logp_new, float) - np.asarray(logp_old, float)
     a = np.asarray(advantages, float)
@@ -406,15 +334,11 @@ def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
 
 @wrong("rho inverted: exp(logp_old - logp_new)")
 def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
-    import _reference
-
     return _reference.ppo_clip_objective(logp_old, logp_new, advantages, clip_eps)
 
 
 @wrong("clip_eps validated as [0, 1] instead of (0, 1)")
 def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
-    import _reference
-
     if not 0 <= clip_eps <= 1:
         raise ValueError(f"clip_eps must be in [0, 1], got {clip_eps}")
     inside = min(max(clip_eps, 1e-12), 1 - 1e-12)
@@ -426,32 +350,24 @@ def ppo_clip_objective(logp_new, logp_old, advantages, clip_eps=0.2):
 
 @wrong("k3 with the ratio inverted: exp(log_ratio) - 1 - log_ratio")
 def kl_estimators(logp, logp_ref):
-    import _reference
-
     k1, k2, _ = _reference.kl_estimators(logp, logp_ref)
     return k1, k2, np.expm1(k1) - k1
 
 
 @wrong("k3 with the wrong sign on the last term: exp(-log_ratio) - 1 - log_ratio")
 def kl_estimators(logp, logp_ref):
-    import _reference
-
     k1, k2, _ = _reference.kl_estimators(logp, logp_ref)
     return k1, k2, np.expm1(-k1) - k1
 
 
 @wrong("k1 swapped: logp_ref - logp")
 def kl_estimators(logp, logp_ref):
-    import _reference
-
     k1, k2, k3 = _reference.kl_estimators(logp, logp_ref)
     return -k1, k2, k3
 
 
 @wrong("k2 without /2")
 def kl_estimators(logp, logp_ref):
-    import _reference
-
     k1, k2, k3 = _reference.kl_estimators(logp, logp_ref)
     return k1, 2 * k2, k3
 
