@@ -328,6 +328,87 @@ def kl_estimators(logp: ArrayLike, logp_ref: ArrayLike) -> tuple[np.ndarray, np.
     raise NotImplementedError("Lab 3: kl_estimators")
 
 
+def kl_loss_gradient(logits: ArrayLike, ref_logits: ArrayLike, estimator: str) -> np.ndarray:
+    """The expected gradient of a per-sample KL estimator put in the *loss* (as GRPO does).
+
+    Trainers such as GRPO do not fold the KL into the reward; they add `beta * k(y)` to the
+    loss for each sampled response `y` and let automatic differentiation take its gradient.
+    The sample `y` is held fixed (no gradient flows through the sampling), so what they get, in
+    expectation over `y ~ pi = softmax(logits)`, is
+
+        sum_y pi(y) * d k(y) / d logits,
+
+    where `k(y)` is `k1`, `k2` or `k3` of `kl_estimators`, evaluated at `logp = log pi(y)`
+    (a function of `logits`) and `logp_ref = log pi_ref(y)` (a constant). Use the chain rule:
+    `d log pi(y) / d logits = onehot(y) - pi`, and `d k / d logp` is `1` for `k1`,
+    `log_ratio` for `k2` and `1 - exp(-log_ratio)` for `k3`.
+
+    Derive what each estimator gives (the grader checks the result, not your derivation):
+    one of them gives no gradient at all, one gives the gradient of `KL(pi || pi_ref)`, and one
+    gives the gradient of the *reverse* divergence `KL(pi_ref || pi)`. The estimator that is
+    best for *measuring* the KL is not the one whose gradient is right. Where a formula has
+    `pi * exp(-log_ratio)`, write it as `pi_ref`: `exp(-log_ratio)` overflows when `pi` is
+    tiny. The result must be finite, with no numpy warning, for logits up to ±1e3.
+
+    Args:
+        logits: Policy logits, shape (K,).
+        ref_logits: Reference logits, shape (K,).
+        estimator: `"k1"`, `"k2"` or `"k3"`, as in `kl_estimators`.
+
+    Returns:
+        The expected gradient with respect to `logits`, a float64 array of shape (K,) whose
+        entries sum to 0 (up to rounding). Adding a constant to `logits` or to `ref_logits`
+        leaves it unchanged.
+
+    Raises:
+        ValueError: If `logits` is not a non-empty 1-D array, `ref_logits` has another
+            shape, or `estimator` is not one of `"k1"`, `"k2"`, `"k3"`. The message names
+            the argument.
+
+    Example:
+        >>> kl_loss_gradient([0.0, 0.0], [0.0, np.log(3.0)], "k3")
+        array([ 0.25, -0.25])
+    """
+    raise NotImplementedError("Lab 3: kl_loss_gradient")
+
+
+def best_of_n_policy(ref_logits: ArrayLike, rewards: ArrayLike, n: int) -> np.ndarray:
+    """The exact distribution of best-of-n sampling from the reference policy.
+
+    Best-of-n draws `n` responses independently from `pi_ref = softmax(ref_logits)` and keeps
+    one with the highest reward; when several of the draws share the highest reward, one of
+    them is picked uniformly at random. Group the responses by reward level `v` (responses with
+    *exactly* equal rewards share a level) and let `F(v)` be the reference mass with reward
+    `<= v` and `F(v-)` the mass with reward `< v`. The best of the n draws lies at level `v`
+    with probability `F(v)**n - F(v-)**n`, and that probability is shared among the responses of
+    the level in proportion to `pi_ref` (not equally). `n = 1` gives back `pi_ref`.
+
+    Precision: the result must be accurate to 1e-12 (absolute) for `n` up to 1e6 and logits up
+    to ±1e3. `1 - F` computed by subtraction loses every digit below 1e-16, which `**n` then
+    magnifies: compute the tail mass `T(v) = 1 - F(v)` (reward `> v`) directly as a sum, and
+    `F(v)**n` as `exp(n * log1p(-T(v)))` where `T(v)` is small. Share a level's probability
+    using `pi_ref(y) / mass(level)` from log-probabilities, so that a level whose mass
+    underflows does not divide 0 by 0.
+
+    Args:
+        ref_logits: Reference logits, shape (K,).
+        rewards: Reward of each response, shape (K,); ties allowed.
+        n: Number of draws, an integer >= 1.
+
+    Returns:
+        The probabilities of the kept response, a float64 array of shape (K,) summing to 1.
+
+    Raises:
+        ValueError: If `n` is not an integer >= 1, `ref_logits` is not a non-empty 1-D
+            array, or `rewards` has another shape. The message names the argument.
+
+    Example:
+        >>> best_of_n_policy([0.0, 0.0], [0.0, 1.0], n=2)  # keeps the better one unless both are bad
+        array([0.25, 0.75])
+    """
+    raise NotImplementedError("Lab 3: best_of_n_policy")
+
+
 # --------------------------------------------------------------------------------------------
 # Demo
 # --------------------------------------------------------------------------------------------

@@ -470,6 +470,131 @@ def kl_estimators(logp: ArrayLike, logp_ref: ArrayLike) -> tuple[np.ndarray, np.
     ### END SOLUTION
 
 
+def kl_loss_gradient(logits: ArrayLike, ref_logits: ArrayLike, estimator: str) -> np.ndarray:
+    """The expected gradient of a per-sample KL estimator put in the *loss* (as GRPO does).
+
+    Trainers such as GRPO do not fold the KL into the reward; they add `beta * k(y)` to the
+    loss for each sampled response `y` and let automatic differentiation take its gradient.
+    The sample `y` is held fixed (no gradient flows through the sampling), so what they get, in
+    expectation over `y ~ pi = softmax(logits)`, is
+
+        sum_y pi(y) * d k(y) / d logits,
+
+    where `k(y)` is `k1`, `k2` or `k3` of `kl_estimators`, evaluated at `logp = log pi(y)`
+    (a function of `logits`) and `logp_ref = log pi_ref(y)` (a constant). Use the chain rule:
+    `d log pi(y) / d logits = onehot(y) - pi`, and `d k / d logp` is `1` for `k1`,
+    `log_ratio` for `k2` and `1 - exp(-log_ratio)` for `k3`.
+
+    Derive what each estimator gives (the grader checks the result, not your derivation):
+    one of them gives no gradient at all, one gives the gradient of `KL(pi || pi_ref)`, and one
+    gives the gradient of the *reverse* divergence `KL(pi_ref || pi)`. The estimator that is
+    best for *measuring* the KL is not the one whose gradient is right. Where a formula has
+    `pi * exp(-log_ratio)`, write it as `pi_ref`: `exp(-log_ratio)` overflows when `pi` is
+    tiny. The result must be finite, with no numpy warning, for logits up to ±1e3.
+
+    Args:
+        logits: Policy logits, shape (K,).
+        ref_logits: Reference logits, shape (K,).
+        estimator: `"k1"`, `"k2"` or `"k3"`, as in `kl_estimators`.
+
+    Returns:
+        The expected gradient with respect to `logits`, a float64 array of shape (K,) whose
+        entries sum to 0 (up to rounding). Adding a constant to `logits` or to `ref_logits`
+        leaves it unchanged.
+
+    Raises:
+        ValueError: If `logits` is not a non-empty 1-D array, `ref_logits` has another
+            shape, or `estimator` is not one of `"k1"`, `"k2"`, `"k3"`. The message names
+            the argument.
+
+    Example:
+        >>> kl_loss_gradient([0.0, 0.0], [0.0, np.log(3.0)], "k3")
+        array([ 0.25, -0.25])
+    """
+    ### BEGIN SOLUTION
+    z = np.asarray(logits, dtype=np.float64)
+    z_ref = np.asarray(ref_logits, dtype=np.float64)
+    if z.ndim != 1 or z.size == 0:
+        raise ValueError(f"logits must be a non-empty 1-D array, got shape {z.shape}")
+    if z_ref.shape != z.shape:
+        raise ValueError(f"ref_logits must have the shape of logits {z.shape}, got {z_ref.shape}")
+    if estimator not in ("k1", "k2", "k3"):
+        raise ValueError(f"estimator must be 'k1', 'k2' or 'k3', got {estimator!r}")
+    log_pi = z - np.logaddexp.reduce(z)
+    log_ref = z_ref - np.logaddexp.reduce(z_ref)
+    pi = np.exp(log_pi)
+    # weight(y) = pi(y) * dk/dlogp(y); the expected gradient is weight - pi * sum(weight).
+    if estimator == "k1":
+        weight = pi
+    elif estimator == "k2":
+        weight = pi * (log_pi - log_ref)
+    else:
+        weight = pi - np.exp(log_ref)
+    return weight - pi * weight.sum()
+    ### END SOLUTION
+
+
+def best_of_n_policy(ref_logits: ArrayLike, rewards: ArrayLike, n: int) -> np.ndarray:
+    """The exact distribution of best-of-n sampling from the reference policy.
+
+    Best-of-n draws `n` responses independently from `pi_ref = softmax(ref_logits)` and keeps
+    one with the highest reward; when several of the draws share the highest reward, one of
+    them is picked uniformly at random. Group the responses by reward level `v` (responses with
+    *exactly* equal rewards share a level) and let `F(v)` be the reference mass with reward
+    `<= v` and `F(v-)` the mass with reward `< v`. The best of the n draws lies at level `v`
+    with probability `F(v)**n - F(v-)**n`, and that probability is shared among the responses of
+    the level in proportion to `pi_ref` (not equally). `n = 1` gives back `pi_ref`.
+
+    Precision: the result must be accurate to 1e-12 (absolute) for `n` up to 1e6 and logits up
+    to ±1e3. `1 - F` computed by subtraction loses every digit below 1e-16, which `**n` then
+    magnifies: compute the tail mass `T(v) = 1 - F(v)` (reward `> v`) directly as a sum, and
+    `F(v)**n` as `exp(n * log1p(-T(v)))` where `T(v)` is small. Share a level's probability
+    using `pi_ref(y) / mass(level)` from log-probabilities, so that a level whose mass
+    underflows does not divide 0 by 0.
+
+    Args:
+        ref_logits: Reference logits, shape (K,).
+        rewards: Reward of each response, shape (K,); ties allowed.
+        n: Number of draws, an integer >= 1.
+
+    Returns:
+        The probabilities of the kept response, a float64 array of shape (K,) summing to 1.
+
+    Raises:
+        ValueError: If `n` is not an integer >= 1, `ref_logits` is not a non-empty 1-D
+            array, or `rewards` has another shape. The message names the argument.
+
+    Example:
+        >>> best_of_n_policy([0.0, 0.0], [0.0, 1.0], n=2)  # keeps the better one unless both are bad
+        array([0.25, 0.75])
+    """
+    ### BEGIN SOLUTION
+    if isinstance(n, bool) or not isinstance(n, int | np.integer | float | np.floating):
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if not (np.isfinite(n) and float(n).is_integer() and n >= 1):
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    z_ref = np.asarray(ref_logits, dtype=np.float64)
+    r = np.asarray(rewards, dtype=np.float64)
+    if z_ref.ndim != 1 or z_ref.size == 0:
+        raise ValueError(f"ref_logits must be a non-empty 1-D array, got shape {z_ref.shape}")
+    if r.shape != z_ref.shape:
+        raise ValueError(f"rewards must have the shape of ref_logits {z_ref.shape}, got {r.shape}")
+    log_ref = z_ref - np.logaddexp.reduce(z_ref)
+    levels, level_of = np.unique(r, return_inverse=True)  # levels in increasing order
+    log_mass = np.full(levels.size, -np.inf)
+    np.logaddexp.at(log_mass, level_of, log_ref)
+    mass = np.exp(log_mass)
+    above = np.concatenate([np.cumsum(mass[::-1])[::-1][1:], [0.0]])  # T(v): reward > v, summed directly
+    at_most = np.cumsum(mass)  # F(v), summed directly
+    # log F(v): from the tail where it is small (no cancellation), from F itself elsewhere.
+    with np.errstate(divide="ignore"):
+        log_f = np.where(above < 0.5, np.log1p(-np.minimum(above, 0.5)), np.log(np.maximum(at_most, 0.0)))
+    log_f_below = np.concatenate([[-np.inf], log_f[:-1]])  # log F(v-)
+    level_prob = np.exp(n * log_f) - np.exp(n * log_f_below)
+    return level_prob[level_of] * np.exp(log_ref - log_mass[level_of])
+    ### END SOLUTION
+
+
 # --------------------------------------------------------------------------------------------
 # Demo
 # --------------------------------------------------------------------------------------------
