@@ -306,6 +306,19 @@ def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
     )
 
 
+@wrong("repeated samples scattered with grad[samples] += ... (a repeat counts once)", hint="np.add.at")
+def reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta):
+    _reference.reinforce_kl_gradient(logits, ref_logits, samples, sample_rewards, beta)  # validation
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    y, r = np.asarray(samples).astype(int), np.asarray(sample_rewards, float)
+    log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
+    shaped = r - beta * (log_pi[y] - log_ref[y])
+    advantage = shaped - (shaped.sum() - shaped) / (y.size - 1)
+    grad = -advantage.sum() * np.exp(log_pi)
+    grad[y] += advantage
+    return grad / y.size
+
+
 # --- wrong: ppo_clip_objective --------------------------------------------------------------
 
 
@@ -376,6 +389,134 @@ def kl_estimators(logp, logp_ref):
 def kl_estimators(logp, logp_ref):
     x = np.asarray(logp, float) - np.asarray(logp_ref, float)
     return x, x**2 / 2, np.expm1(-x) + x
+
+
+# --- wrong: kl_loss_gradient ----------------------------------------------------------------
+
+
+@wrong("k3 treated as the true KL gradient: pi * (d - E_pi[d]) for k3", hint="reverse KL")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    _reference.kl_loss_gradient(logits, ref_logits, estimator)  # validation
+    return _reference.kl_loss_gradient(logits, ref_logits, "k2" if estimator == "k3" else estimator)
+
+
+@wrong("gradient through the sampling: the full gradient of E_pi[k]", hint="held fixed")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    held = _reference.kl_loss_gradient(logits, ref_logits, estimator)
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
+    pi = np.exp(log_pi)
+    k = _reference.kl_estimators(log_pi, log_ref)[int(estimator[1]) - 1]
+    return held + pi * (k - pi @ k)
+
+
+@wrong("k2 and k3 swapped", hint="pi - pi_ref is what k3 gives")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    swap = {"k2": "k3", "k3": "k2"}
+    _reference.kl_loss_gradient(logits, ref_logits, estimator)  # validation
+    return _reference.kl_loss_gradient(logits, ref_logits, swap.get(estimator, estimator))
+
+
+@wrong("chain rule without the -pi term: pi(y) * dk/dlogp only", hint="left out the -pi term")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    _reference.kl_loss_gradient(logits, ref_logits, estimator)  # validation
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
+    pi = np.exp(log_pi)
+    return {"k1": pi, "k2": pi * (log_pi - log_ref), "k3": pi - np.exp(log_ref)}[estimator]
+
+
+@wrong("k3 as pi * (1 - exp(-log_ratio)), which overflows", hint="write pi * exp(-log_ratio) as pi_ref")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    if estimator != "k3":
+        return _reference.kl_loss_gradient(logits, ref_logits, estimator)
+    _reference.kl_loss_gradient(logits, ref_logits, estimator)  # validation
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
+    pi = np.exp(log_pi)
+    weight = pi * (1 - np.exp(-(log_pi - log_ref)))
+    return weight - pi * weight.sum()
+
+
+@wrong("sign flipped", hint="check the overall sign")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    return -_reference.kl_loss_gradient(logits, ref_logits, estimator)
+
+
+@wrong("an unknown estimator treated as k1")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    known = estimator if estimator in ("k1", "k2", "k3") else "k1"
+    return _reference.kl_loss_gradient(logits, ref_logits, known)
+
+
+# --- wrong: best_of_n_policy ----------------------------------------------------------------
+
+
+@wrong("ties split uniformly instead of in proportion to pi_ref", hint="in proportion to pi_ref")
+def best_of_n_policy(ref_logits, rewards, n):
+    result = _reference.best_of_n_policy(ref_logits, rewards, n)
+    r = np.asarray(rewards, float)
+    _, level_of, counts = np.unique(r, return_inverse=True, return_counts=True)
+    level_prob = np.bincount(level_of, weights=result)
+    return level_prob[level_of] / counts[level_of]
+
+
+@wrong("F(v)**n without subtracting F(v-)**n", hint="F(v-)")
+def best_of_n_policy(ref_logits, rewards, n):
+    _reference.best_of_n_policy(ref_logits, rewards, n)  # validation
+    z, r = np.asarray(ref_logits, float), np.asarray(rewards, float)
+    pi_ref = np.exp(z - np.logaddexp.reduce(z))
+    _, level_of = np.unique(r, return_inverse=True)
+    mass = np.bincount(level_of, weights=pi_ref)
+    return (np.cumsum(mass) ** n)[level_of] * pi_ref / mass[level_of]
+
+
+@wrong("1 - F by subtraction: F**n from a cumulative sum loses precision at large n", hint="tail mass")
+def best_of_n_policy(ref_logits, rewards, n):
+    _reference.best_of_n_policy(ref_logits, rewards, n)  # validation
+    z, r = np.asarray(ref_logits, float), np.asarray(rewards, float)
+    log_ref = z - np.logaddexp.reduce(z)
+    levels, level_of = np.unique(r, return_inverse=True)
+    log_mass = np.full(levels.size, -np.inf)
+    np.logaddexp.at(log_mass, level_of, log_ref)
+    at_most = np.cumsum(np.exp(log_mass))
+    below = at_most - np.exp(log_mass)
+    return (at_most**n - below**n)[level_of] * np.exp(log_ref - log_mass[level_of])
+
+
+@wrong("ties broken by index (each response its own level)", hint="not by index")
+def best_of_n_policy(ref_logits, rewards, n):
+    r = np.asarray(rewards, float)
+    order = np.lexsort((np.arange(r.size), r))
+    distinct = np.empty(r.size)
+    distinct[order] = np.arange(r.size)
+    _reference.best_of_n_policy(ref_logits, rewards, n)  # validation
+    return _reference.best_of_n_policy(ref_logits, distinct, n)
+
+
+@wrong("pi_ref**n normalised", hint="not pi_ref**n normalised")
+def best_of_n_policy(ref_logits, rewards, n):
+    _reference.best_of_n_policy(ref_logits, rewards, n)  # validation
+    z = np.asarray(ref_logits, float) * n
+    w = np.exp(z - z.max())
+    return w / w.sum()
+
+
+@wrong("a Monte Carlo estimate (1000 simulations) instead of the exact distribution")
+def best_of_n_policy(ref_logits, rewards, n):
+    _reference.best_of_n_policy(ref_logits, rewards, n)  # validation
+    z, r = np.asarray(ref_logits, float), np.asarray(rewards, float)
+    pi_ref = np.exp(z - np.logaddexp.reduce(z))
+    rng = np.random.default_rng(0)
+    draws = rng.choice(r.size, size=(1000, min(int(n), 64)), p=pi_ref)
+    values = r[draws]
+    pick = np.argmax((values == values.max(axis=1, keepdims=True)) * rng.random(draws.shape), axis=1)
+    return np.bincount(draws[np.arange(1000), pick], minlength=r.size) / 1000
+
+
+@wrong("n not validated (2.5 and 0 accepted)")
+def best_of_n_policy(ref_logits, rewards, n):
+    return _reference.best_of_n_policy(ref_logits, rewards, max(1, round(n)))
 
 
 # --- correct: loops -------------------------------------------------------------------------
@@ -641,3 +782,99 @@ def kl_estimators(logp, logp_ref):
         raise ValueError("logp and logp_ref must have the same shape")
     ratio = np.exp(logp_ref - logp)  # pi_ref / pi
     return np.log(1 / ratio), np.log(ratio) ** 2 / 2, ratio - 1 - np.log(ratio)
+
+
+@correct("loops")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    z, z_ref = list(np.ravel(logits)), list(np.ravel(ref_logits))
+    if np.ndim(logits) != 1 or not z or np.shape(ref_logits) != np.shape(logits):
+        raise ValueError("logits and ref_logits must be vectors of the same shape")
+    if estimator not in ("k1", "k2", "k3"):
+        raise ValueError(f"unknown estimator {estimator!r}")
+    top, top_ref = max(z), max(z_ref)
+    lse = top + math.log(sum(math.exp(v - top) for v in z))
+    lse_ref = top_ref + math.log(sum(math.exp(v - top_ref) for v in z_ref))
+    K = len(z)
+    grad = [0.0] * K
+    for y in range(K):
+        log_pi_y, log_ref_y = z[y] - lse, z_ref[y] - lse_ref
+        pi_y = math.exp(log_pi_y)
+        # pi(y) * dk/dlogp, with pi(y) * exp(-log_ratio) written as pi_ref(y)
+        if estimator == "k1":
+            weight = pi_y
+        elif estimator == "k2":
+            weight = pi_y * (log_pi_y - log_ref_y)
+        else:
+            weight = pi_y - math.exp(log_ref_y)
+        for k in range(K):
+            grad[k] += weight * ((1.0 if k == y else 0.0) - math.exp(z[k] - lse))
+    return np.array(grad)
+
+
+@correct("loops")
+def best_of_n_policy(ref_logits, rewards, n):
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n}")
+    z, r = list(np.ravel(ref_logits)), list(np.ravel(rewards))
+    if np.ndim(ref_logits) != 1 or not z or np.shape(rewards) != np.shape(ref_logits):
+        raise ValueError("rewards must have the shape of ref_logits")
+    top = max(z)
+    lse = top + math.log(sum(math.exp(v - top) for v in z))
+    log_p = [v - lse for v in z]
+    result = []
+    for y in range(len(z)):
+        level = [j for j in range(len(z)) if r[j] == r[y]]
+        top_level = max(log_p[j] for j in level)
+        log_level = top_level + math.log(sum(math.exp(log_p[j] - top_level) for j in level))
+        tail = sum(math.exp(log_p[j]) for j in range(len(z)) if r[j] > r[y])  # reward > v
+        tail_at = tail + math.exp(log_level)  # reward >= v
+        at_most = math.exp(n * math.log1p(-tail)) if tail < 1 else 0.0
+        below = math.exp(n * math.log1p(-tail_at)) if tail_at < 1 else 0.0
+        result.append((at_most - below) * math.exp(log_p[y] - log_level))
+    return np.array(result)
+
+
+@correct("closed forms per estimator, best-of-n by sorting")
+def kl_loss_gradient(logits, ref_logits, estimator):
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    if z.ndim != 1 or z.size == 0 or z_ref.shape != z.shape:
+        raise ValueError("ref_logits must have the shape of logits")
+    log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
+    pi = np.exp(log_pi)
+    if estimator == "k1":
+        return np.zeros_like(z)
+    if estimator == "k2":
+        d = log_pi - log_ref
+        return pi * (d - pi @ d)
+    if estimator == "k3":
+        return pi - np.exp(log_ref)
+    raise ValueError(f"estimator must be k1, k2 or k3, got {estimator}")
+
+
+@correct("closed forms per estimator, best-of-n by sorting")
+def best_of_n_policy(ref_logits, rewards, n):
+    if not float(n).is_integer() or n < 1:
+        raise ValueError(f"n must be a whole number >= 1, got {n}")
+    z, r = np.asarray(ref_logits, float), np.asarray(rewards, float)
+    if z.ndim != 1 or z.size == 0 or r.shape != z.shape:
+        raise ValueError(f"rewards must have the shape of ref_logits, got {r.shape}")
+    log_p = z - np.logaddexp.reduce(z)
+    order = np.argsort(-r, kind="stable")  # best first
+    p = np.exp(log_p[order])
+    tail_incl = np.cumsum(p)  # mass with reward >= r[order[i]] up to index i
+    result = np.zeros(z.size)
+    i = 0
+    while i < z.size:
+        j = i
+        while j + 1 < z.size and r[order[j + 1]] == r[order[i]]:
+            j += 1
+        above = tail_incl[i - 1] if i > 0 else 0.0  # mass with a higher reward
+        upto = tail_incl[j]  # mass with a reward at least this level's
+        prob = (np.exp(n * np.log1p(-above)) if above < 1 else 0.0) - (
+            np.exp(n * np.log1p(-upto)) if upto < 1 else 0.0
+        )
+        members = order[i : j + 1]
+        log_level = np.logaddexp.reduce(log_p[members])
+        result[members] = prob * np.exp(log_p[members] - log_level)
+        i = j + 1
+    return result

@@ -121,7 +121,7 @@ def best_of_n_agrees_with_simulation(f, case):
     is_best = values == values.max(axis=1, keepdims=True)
     pick = np.argmax(is_best * rng.random(draws.shape), axis=1)  # a uniformly random tied draw
     frequency = np.bincount(draws[np.arange(SIMULATIONS), pick], minlength=rewards.size) / SIMULATIONS
-    tolerance = 5 * np.sqrt(got * (1 - got) / SIMULATIONS) + 1e-3 / SIMULATIONS
+    tolerance = 5 * np.sqrt(np.clip(got * (1 - got), 0.0, None) / SIMULATIONS) + 1e-3 / SIMULATIONS
     if np.any(np.abs(frequency - got) > tolerance):
         checks.close(
             got,
