@@ -774,7 +774,7 @@ def _ppo_section(ref_logits: np.ndarray, target: np.ndarray) -> None:
     labkit.heading("2d. PPO: several epochs of clipped updates on each batch (KL in the reward)")
     rng = np.random.default_rng(5)
     ref = np.exp(ref_logits)
-    batch, epochs, lr, clip_eps = 32, 8, 2.0, 0.2
+    batch, epochs, lr, clip_eps = 32, 8, 1.0, 0.2
     logits = ref_logits.copy()
     rows, first_batch = [], []
     for iteration in range(301):
@@ -819,7 +819,8 @@ def _ppo_section(ref_logits: np.ndarray, target: np.ndarray) -> None:
         "The surrogate starts at mean(A) = 0 (leave-one-out advantages sum to 0). Within the batch the\n"
         "policy moves away from the one that drew the samples and more samples are clipped: clipped\n"
         "samples carry no gradient, which is what stops one batch from moving the policy too far.\n"
-        "Across batches the policy stays close to optimal_policy, with the noise of a fixed step."
+        "Across batches the policy approaches optimal_policy; near it the updates are small and no\n"
+        "sample is clipped any more."
     )
 
 
