@@ -1,4 +1,4 @@
-"""Plausible mistakes in Lab 3 (each must lose points) and two correct alternatives."""
+"""Plausible mistakes in Lab 3 (each must lose points) and three groups of correct alternatives."""
 
 import numpy as np
 

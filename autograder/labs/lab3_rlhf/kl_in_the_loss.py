@@ -31,10 +31,10 @@ def _kl_gradient(logits, ref_logits) -> np.ndarray:
 
 def _loss_gradient_mistakes(logits, ref_logits, estimator: str) -> dict[str, np.ndarray]:
     with np.errstate(all="ignore"):  # at extreme logits some mistakes overflow: they are left out then
-        return _mistakes(logits, ref_logits, estimator)
+        return _named_mistakes(logits, ref_logits, estimator)
 
 
-def _mistakes(logits, ref_logits, estimator: str) -> dict[str, np.ndarray]:
+def _named_mistakes(logits, ref_logits, estimator: str) -> dict[str, np.ndarray]:
     log_pi, log_ref = log_softmax(logits), log_softmax(ref_logits)
     pi, pi_ref = np.exp(log_pi), np.exp(log_ref)
     expected = ref.kl_loss_gradient(logits, ref_logits, estimator)
@@ -61,7 +61,8 @@ def _mistakes(logits, ref_logits, estimator: str) -> dict[str, np.ndarray]:
         **named,
         "the chain rule goes through log pi(y): d log pi(y) / d logits = onehot(y) - pi (you left out the "
         "-pi term: the entries must sum to 0)": weight,
-        "this is the gradient of the KL term itself (to be descended): check the overall sign": -expected,
+        "return the gradient of the estimator itself, sum_y pi(y) * dk(y)/dlogits (a trainer multiplies "
+        "it by -beta): check the overall sign": -expected,
     }
 
 
