@@ -46,7 +46,8 @@ LAB_PAGES = {
                                           "fit_reward_model", "pairwise_accuracy"]),
     "lab3_rlhf": ("labs/lab3-rlhf/", ["rlhf_capability_step", "kl_divergence", "kl_regularized_objective",
                                       "kl_regularized_gradient", "rlhf_update", "optimal_policy",
-                                      "reinforce_kl_gradient", "ppo_clip_objective", "kl_estimators"]),
+                                      "reinforce_kl_gradient", "ppo_clip_objective", "kl_estimators",
+                                      "kl_loss_gradient", "best_of_n_policy"]),
     "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network

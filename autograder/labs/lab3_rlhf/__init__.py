@@ -1,0 +1,24 @@
+"""Graded properties of Lab 3: RLHF, the KL-penalised policy (`exercises/lab3_rlhf.py`).
+
+One module per topic; `lab` declares the graded functions in the order of the lab file, and
+importing a topic module registers its properties:
+
+- `seed_table`: the seed's toy loop (`rlhf_capability_step`);
+- `kl`: `kl_divergence` and the per-sample estimators `kl_estimators`;
+- `objective`: the exact route (`kl_regularized_objective`, `kl_regularized_gradient`,
+  `rlhf_update`, `optimal_policy`);
+- `policy_gradient`: the sampled route (`reinforce_kl_gradient`, `ppo_clip_objective`);
+- `kl_in_the_loss`: `kl_loss_gradient`, a KL estimator differentiated in the loss;
+- `best_of_n`: `best_of_n_policy`;
+- `strategies`: the Hypothesis strategies they share.
+"""
+
+from __future__ import annotations
+
+from autograder.labs.lab3_rlhf import best_of_n, kl, kl_in_the_loss, objective, policy_gradient, seed_table
+from autograder.labs.lab3_rlhf.lab import LAB
+
+TOPICS = (seed_table, kl, objective, policy_gradient, kl_in_the_loss, best_of_n)
+"""The modules whose import registers the properties (named here so that the import is used)."""
+
+__all__ = ["LAB", "TOPICS"]

@@ -1,0 +1,236 @@
+"""`best_of_n_policy`: the exact distribution of the best of n draws from the reference policy.
+
+Checked against the reference, an exact enumeration of every n-tuple of draws, a seeded
+simulation, and a 60-digit `decimal` computation for large n and extreme logits.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal, localcontext
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from autograder import checks
+from autograder import strategies as gen
+from autograder.engine import Invalid
+from autograder.labs.lab3_rlhf.lab import SECONDARY, STAT_SEED, best_of_n_policy, ref
+from autograder.labs.lab3_rlhf.strategies import best_of_n_cases
+from autograder.numerics import log_softmax
+
+SUBTRACTION_HINT = (
+    "1 - F(v) by subtraction loses every digit below 1e-16 and **n magnifies the loss: sum the tail "
+    "mass T(v) (reward > v) directly and compute F(v)**n as exp(n * log1p(-T(v)))"
+)
+PROPORTION_HINT = "share a level's probability among its responses in proportion to pi_ref, not equally"
+
+
+def _best_of_n(ref_logits, rewards, n, share: str = "pi_ref", subtract: bool = True) -> np.ndarray:
+    """Best-of-n from cumulative masses computed by subtraction (right for moderate n): the reference
+    side's way of naming mistakes."""
+    pi_ref = np.exp(log_softmax(ref_logits))
+    levels, level_of = np.unique(rewards, return_inverse=True)
+    mass = np.bincount(level_of, weights=pi_ref, minlength=levels.size)
+    at_most = np.cumsum(mass)
+    below = at_most - mass
+    level_prob = at_most**n - (below**n if subtract else 0.0)
+    if share == "uniform":
+        return level_prob[level_of] / np.bincount(level_of)[level_of]
+    with np.errstate(invalid="ignore", divide="ignore"):  # a level whose mass underflows: nan, never matched
+        return level_prob[level_of] * pi_ref / mass[level_of]
+
+
+def _best_of_n_mistakes(ref_logits, rewards, n) -> dict[str, np.ndarray]:
+    pi_ref = np.exp(log_softmax(ref_logits))
+    by_index = np.lexsort((np.arange(rewards.size), rewards))  # ties broken by index: distinct levels
+    distinct = np.empty(rewards.size)
+    distinct[by_index] = np.arange(rewards.size)
+    powered = pi_ref**n
+    return {
+        "a level gets F(v)**n - F(v-)**n: subtract the probability that all n draws fall below v": _best_of_n(
+            ref_logits, rewards, n, subtract=False
+        ),
+        PROPORTION_HINT: _best_of_n(ref_logits, rewards, n, share="uniform"),
+        "responses with equal rewards form one level: the tie is broken at random among the tied draws, "
+        "not by index": _best_of_n(ref_logits, distinct, n),
+        "best-of-n is not pi_ref**n normalised: a response wins when it is drawn and nothing better "
+        "is": powered / powered.sum(),
+    }
+
+
+@best_of_n_policy.holds("matches the reference on random rewards with ties", points=2)
+@given(case=best_of_n_cases())
+@example(case=(np.array([0.0, 0.0]), np.array([0.0, 1.0]), 2))
+@example(case=(np.array([0.0, 1.0, -1.0, 0.5]), np.array([1.0, 1.0, 0.0, -1.0]), 3))
+def best_of_n_matches_reference(f, case):
+    checks.close(
+        f(*case),
+        ref.best_of_n_policy(*case),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the best-of-n distribution",
+        mistakes=_best_of_n_mistakes(*case),
+        hint="level v gets F(v)**n - F(v-)**n, shared among its responses in proportion to pi_ref",
+    )
+
+
+def _enumerated(ref_logits: np.ndarray, rewards: np.ndarray, n: int) -> np.ndarray:
+    """Best-of-n by listing every n-tuple of draws, a tie broken uniformly among the tied draws."""
+    pi_ref = np.exp(log_softmax(ref_logits))
+    result = np.zeros(rewards.size)
+    for draws in itertools.product(range(rewards.size), repeat=n):
+        best = max(rewards[y] for y in draws)
+        winners = [y for y in draws if rewards[y] == best]
+        for y in winners:
+            result[y] += np.prod(pi_ref[list(draws)]) / len(winners)
+    return result
+
+
+@best_of_n_policy.holds("equals an exact enumeration of every n-tuple of draws (K <= 4, n <= 4)", points=1)
+@given(case=best_of_n_cases(max_k=4, max_n=4))
+@example(case=(np.array([0.0, 1.0, -1.0]), np.array([1.0, 1.0, 0.0]), 3))
+def best_of_n_equals_enumeration(f, case):
+    ref_logits, rewards, n = case
+    checks.close(
+        f(*case),
+        _enumerated(ref_logits, rewards, n),
+        rtol=1e-9,
+        atol=1e-12,
+        what=f"the best-of-{n} distribution, against all {rewards.size}**{n} tuples of draws",
+        mistakes=_best_of_n_mistakes(*case),
+        hint="list the tuples: the best draw wins, a tie goes to one of the tied draws at random",
+    )
+
+
+SIMULATIONS = 20000
+
+
+@best_of_n_policy.holds(
+    f"agrees with {SIMULATIONS} seeded simulations of best-of-n", points=1, max_examples=SECONDARY
+)
+@given(case=best_of_n_cases(max_n=16))
+def best_of_n_agrees_with_simulation(f, case):
+    ref_logits, rewards, n = case
+    got = checks.as_probabilities(f(*case), rewards.size, "the best-of-n distribution")
+    rng = np.random.default_rng(STAT_SEED)
+    pi_ref = np.exp(log_softmax(ref_logits))
+    draws = rng.choice(rewards.size, size=(SIMULATIONS, n), p=pi_ref)
+    values = rewards[draws]
+    is_best = values == values.max(axis=1, keepdims=True)
+    pick = np.argmax(is_best * rng.random(draws.shape), axis=1)  # a uniformly random tied draw
+    frequency = np.bincount(draws[np.arange(SIMULATIONS), pick], minlength=rewards.size) / SIMULATIONS
+    tolerance = 5 * np.sqrt(np.clip(got * (1 - got), 0.0, None) / SIMULATIONS) + 1e-3 / SIMULATIONS
+    if np.any(np.abs(frequency - got) > tolerance):
+        checks.close(
+            got,
+            frequency,
+            rtol=0.0,
+            atol=float(tolerance.max()),
+            what=f"the best-of-{n} distribution, against the frequencies of {SIMULATIONS} seeded simulations "
+            "(allowed: 5 standard errors)",
+            mistakes=_best_of_n_mistakes(*case),
+        )
+
+
+@best_of_n_policy.holds("is pi_ref for n = 1, and a probability vector for every n", points=1)
+@given(case=best_of_n_cases(max_n=1000))
+def best_of_n_is_a_distribution(f, case):
+    ref_logits, rewards, n = case
+    checks.close(
+        f(ref_logits, rewards, 1),
+        np.exp(log_softmax(ref_logits)),
+        rtol=1e-9,
+        atol=1e-12,
+        what="best-of-1",
+        mistakes=_best_of_n_mistakes(ref_logits, rewards, 1),
+        hint="with one draw there is nothing to choose: best-of-1 is pi_ref",
+    )
+    checks.as_probabilities(
+        f(*case), rewards.size, f"the best-of-{n} distribution", hint="the level probabilities must sum to 1"
+    )
+
+
+@best_of_n_policy.holds("shares a tied level in proportion to pi_ref", points=1)
+@given(weights=gen.arrays(3, -3.0, 3.0), n=st.sampled_from([2, 3, 10]))
+@example(weights=np.array([0.0, np.log(3.0), 0.0]), n=2)
+def best_of_n_shares_ties_by_pi_ref(f, weights, n):
+    rewards = np.array([1.0, 1.0, 0.0])  # responses 0 and 1 tie at the top
+    got = checks.as_array(f(weights, rewards, n), (3,), "the best-of-n distribution")
+    pi_ref = np.exp(log_softmax(weights))
+    top = 1 - pi_ref[2] ** n
+    checks.close(
+        got[:2],
+        top * pi_ref[:2] / pi_ref[:2].sum(),
+        rtol=1e-9,
+        atol=1e-12,
+        what=f"the probabilities of the two tied best responses (best-of-{n}, total 1 - pi_ref[2]**{n})",
+        mistakes={PROPORTION_HINT: np.full(2, top / 2)},
+        hint=PROPORTION_HINT,
+    )
+
+
+def _exact_best_of_n(ref_logits: np.ndarray, rewards: np.ndarray, n: int) -> np.ndarray:
+    """Best-of-n in 60-digit decimal arithmetic: the float64 reference is not the judge of its own precision."""
+    with localcontext() as context:
+        context.prec = 60
+        logits = [Decimal(float(z)) for z in ref_logits]
+        top = max(logits)
+        weights = [(z - top).exp() for z in logits]
+        total = sum(weights)
+        pi_ref = [w / total for w in weights]
+        result = []
+        for y in range(rewards.size):
+            level = sum((p for p, r in zip(pi_ref, rewards, strict=True) if r == rewards[y]), Decimal(0))
+            below = sum((p for p, r in zip(pi_ref, rewards, strict=True) if r < rewards[y]), Decimal(0))
+            result.append(float(((below + level) ** n - below**n) * pi_ref[y] / level))
+        return np.array(result)
+
+
+@st.composite
+def extreme_cases(draw):
+    ref_logits, rewards, _ = draw(best_of_n_cases(scale=1e3))
+    return ref_logits, rewards, draw(st.sampled_from([10**3, 10**5, 10**6]))
+
+
+@best_of_n_policy.holds(
+    "is accurate to 1e-12 for n up to 1e6 and logits up to ±1e3 (tail masses), with no warning",
+    points=1,
+    max_examples=SECONDARY,
+)
+@given(case=extreme_cases())
+@example(case=(np.array([0.0, -35.0, -30.0]), np.array([0.0, 2.0, 1.0]), 10**6))
+@example(case=(np.array([0.0, -40.0, -40.0, 1e3]), np.array([0.0, 1.0, 1.0, -1.0]), 10**6))
+def best_of_n_is_accurate_for_large_n(f, case):
+    ref_logits, rewards, n = case
+    outcome = f.attempt(*case)
+    got = f(*case)
+    checks.finite(got, what=f"the best-of-{n} distribution", hint=SUBTRACTION_HINT)
+    checks.no_warnings(
+        outcome, hint="a level whose mass underflows to 0: share with pi_ref(y) / mass in log space"
+    )
+    checks.close(
+        got,
+        _exact_best_of_n(ref_logits, rewards, n),
+        rtol=0.0,
+        atol=1e-12,
+        what=f"the best-of-{n} distribution, against a 60-digit computation",
+        mistakes={SUBTRACTION_HINT: _best_of_n(ref_logits, rewards, n)},
+        hint=SUBTRACTION_HINT,
+    )
+
+
+_PAIR = np.array([0.0, 1.0])
+best_of_n_policy.rejects(
+    [
+        Invalid("n is 0", "n", (_PAIR, _PAIR, 0)),
+        Invalid("n is -2", "n", (_PAIR, _PAIR, -2)),
+        Invalid("n is 2.5", "n", (_PAIR, _PAIR, 2.5)),
+        Invalid(
+            "rewards has 3 entries and ref_logits 2",
+            ("rewards", "shape"),
+            (_PAIR, np.array([0.0, 1.0, 2.0]), 2),
+        ),
+    ]
+)
