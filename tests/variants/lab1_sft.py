@@ -19,8 +19,6 @@ def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
 
 @wrong("keys in sorted order instead of the order of base_scores")
 def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
-    import _reference
-
     result = _reference.sft_gain(base_scores, mixture, max_gain, cap)
     return {d: result[d] for d in sorted(result)}
 

@@ -11,15 +11,11 @@ from tests.variants import correct, wrong
 
 @wrong("swapped arguments: sigmoid(r_rejected - r_chosen)")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     return _reference.preference_probability(r_rejected, r_chosen)
 
 
 @wrong("naive 1 / (1 + exp(-x)): overflow warning at -1e6")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)  # the reference's validation
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     return 1.0 / (1.0 + np.exp(-gap))
@@ -27,8 +23,6 @@ def preference_probability(r_chosen, r_rejected):
 
 @wrong("np.where whose two branches are both evaluated: overflow warnings")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     return np.where(gap >= 0, 1.0 / (1.0 + np.exp(-gap)), np.exp(gap) / (1.0 + np.exp(gap)))
@@ -36,8 +30,6 @@ def preference_probability(r_chosen, r_rejected):
 
 @wrong("exp(x) / (1 + exp(x)): nan at +1e6")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -46,8 +38,6 @@ def preference_probability(r_chosen, r_rejected):
 
 @wrong("softmax of the two rewards without a shift: exp(r_c) / (exp(r_c) + exp(r_r))")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     chosen, rejected = np.asarray(r_chosen, dtype=float), np.asarray(r_rejected, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -56,8 +46,6 @@ def preference_probability(r_chosen, r_rejected):
 
 @wrong("a hard decision (gap > 0) instead of a probability")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     return (np.asarray(r_chosen, dtype=float) > np.asarray(r_rejected, dtype=float)).astype(float)
 
@@ -74,8 +62,6 @@ def preference_probability(r_chosen, r_rejected):
 
 @wrong("naive -log(sigmoid(m)): inf at m = -1e6")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     margins = (np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)) @ w
@@ -85,8 +71,6 @@ def preference_loss(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("log1p(exp(-m)): overflow warning at m = -1e6")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     margins = (np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)) @ w
@@ -95,8 +79,6 @@ def preference_loss(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("sum over comparisons instead of the mean")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     n = len(np.asarray(x_chosen))
     w = np.asarray(w, dtype=float)
     penalty = 0.5 * l2 * (w @ w)
@@ -105,23 +87,17 @@ def preference_loss(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("missing 1/2 in the penalty: l2 * ||w||^2")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     w = np.asarray(w, dtype=float)
     return _reference.preference_loss(w, x_chosen, x_rejected, l2) + 0.5 * l2 * (w @ w)
 
 
 @wrong("rejected minus chosen in the margin (right at w = 0)")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     return _reference.preference_loss(-np.asarray(w, dtype=float), x_chosen, x_rejected, l2)
 
 
 @wrong("modifies x_chosen in place (x_chosen -= x_rejected)")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w, x_chosen = np.asarray(w, dtype=float), np.asarray(x_chosen, dtype=float)
     x_chosen -= np.asarray(x_rejected, dtype=float)
@@ -140,8 +116,6 @@ def preference_loss(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("sigmoid(m) instead of sigmoid(-m) (right at w = 0)")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
@@ -151,30 +125,22 @@ def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("sign of the data term flipped (gradient of the log-likelihood)")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     w = np.asarray(w, dtype=float)
     return -_reference.preference_loss_grad(w, x_chosen, x_rejected, l2) + 2 * l2 * w
 
 
 @wrong("missing the penalty's gradient l2 * w")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     return _reference.preference_loss_grad(w, x_chosen, x_rejected, l2) - l2 * np.asarray(w, dtype=float)
 
 
 @wrong("penalty gradient 2 * l2 * w (missing 1/2)")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     return _reference.preference_loss_grad(w, x_chosen, x_rejected, l2) + l2 * np.asarray(w, dtype=float)
 
 
 @wrong("mean over the wrong axis (features instead of comparisons)")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
@@ -184,8 +150,6 @@ def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("no validation of shapes, n and l2")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     w = np.asarray(w, dtype=float)
     diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
     with np.errstate(all="ignore"):
@@ -198,8 +162,6 @@ def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
 
 @wrong("100 gradient-descent steps: not converged")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     x_chosen, x_rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
@@ -214,8 +176,6 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
 
 @wrong("Newton without l2 * I in the Hessian")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     x_chosen, x_rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
@@ -232,8 +192,6 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
 
 @wrong("l2 = 0 accepted (no validation of l2)")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if l2 == 0:
         return _reference.fit_reward_model(x_chosen, x_rejected, 1e-12, tol, max_iter)
     return _reference.fit_reward_model(x_chosen, x_rejected, abs(l2), tol, max_iter)
@@ -241,16 +199,12 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
 
 @wrong("weights normalised to sum 1, as in the demo's table")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     w = _reference.fit_reward_model(x_chosen, x_rejected, l2, tol, max_iter)
     return w / w.sum()
 
 
 @wrong("penalty l2 * ||w||^2 in the fit: gradient 2 * l2 * w, Hessian 2 * l2 * I")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     return _reference.fit_reward_model(x_chosen, x_rejected, 2 * l2, tol, max_iter)
@@ -258,15 +212,11 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
 
 @wrong("labels reversed: minimises the loss of (x_rejected, x_chosen)")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     return _reference.fit_reward_model(x_rejected, x_chosen, l2, tol, max_iter)
 
 
 @wrong("modifies x_chosen in place while computing the differences")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     w = _reference.fit_reward_model(x_chosen, x_rejected, l2, tol, max_iter)
     diffs = np.asarray(x_chosen, dtype=float)
     diffs -= np.asarray(x_rejected, dtype=float)
@@ -278,8 +228,6 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
 
 @wrong("ties counted 0")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     _reference.pairwise_accuracy(w, x_chosen, x_rejected)
     w = np.asarray(w, dtype=float)
     return float(np.mean(np.asarray(x_chosen, dtype=float) @ w > np.asarray(x_rejected, dtype=float) @ w))
@@ -287,8 +235,6 @@ def pairwise_accuracy(w, x_chosen, x_rejected):
 
 @wrong("ties counted 1 (>=)")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     _reference.pairwise_accuracy(w, x_chosen, x_rejected)
     w = np.asarray(w, dtype=float)
     return float(np.mean(np.asarray(x_chosen, dtype=float) @ w >= np.asarray(x_rejected, dtype=float) @ w))
@@ -296,8 +242,6 @@ def pairwise_accuracy(w, x_chosen, x_rejected):
 
 @wrong("preference_probability(...) > 0.5, ties 1/2 when it is exactly 0.5")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     _reference.pairwise_accuracy(w, x_chosen, x_rejected)
     w = np.asarray(w, dtype=float)
     p = _reference.preference_probability(np.asarray(x_chosen) @ w, np.asarray(x_rejected) @ w)
@@ -306,8 +250,6 @@ def pairwise_accuracy(w, x_chosen, x_rejected):
 
 @wrong("count instead of the fraction")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     return _reference.pairwise_accuracy(w, x_chosen, x_rejected) * len(np.asarray(x_chosen))
 
 
