@@ -134,7 +134,7 @@ def close_dict(
     if np.all(ok):
         return
     differ = [
-        f"{key!r}: expected {e!r}, got {g!r}"
+        f"{key!r}: expected {float(e)!r}, got {float(g)!r}"
         for key, g, e, good in zip(expected, values, wanted, ok, strict=True)
         if not good
     ]
