@@ -85,10 +85,13 @@ def stubs(session: nox.Session) -> None:
 
 @nox.session
 def test(session: nox.Session) -> None:
-    """The repo's own tests: ruff, stub drift, the grader graded, demos, workflows, the site."""
+    """The repo's own tests: ruff, mypy, the solutions' doctests, stub drift, the grader graded, demos,
+    workflows, the site. `-- tests/test_x.py` runs only those tests after the quick checks."""
     install(session, "test")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # configured in pyproject.toml: autograder/, solutions/, docs/hooks.py
+    session.run("pytest", "--doctest-modules", "solutions", "-q", env={"PYTHONHASHSEED": "0"})
     session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
 
 

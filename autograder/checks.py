@@ -34,8 +34,11 @@ def fail(summary: str, *details: str, hint: str = "") -> NoReturn:
 def as_float(got: Any, what: str = "the result") -> float:
     """`got` as a float, after checking that it is a real number (call before any arithmetic)."""
     if not _is_real_scalar(got):
-        fail(f"{what} should be a float", f"Got: {describe(got)} {short(got)}",
-             hint="return a Python float (e.g. `float(value)`), not an array or a tuple")  # fmt: skip
+        fail(
+            f"{what} should be a float",
+            f"Got: {describe(got)} {short(got)}",
+            hint="return a Python float (e.g. `float(value)`), not an array or a tuple",
+        )
     return float(got)
 
 
@@ -51,9 +54,98 @@ def as_probabilities(got: Any, size: int, what: str = "the policy", hint: str = 
     pi = as_array(got, (size,), what)
     finite(pi, what=what, hint=hint)
     if np.any(pi < 0) or abs(pi.sum() - 1.0) > 1e-9:
-        fail(f"{what} is not a probability vector", f"Got: {short(pi)} (sum {pi.sum()!r})",
-             hint="normalise: divide the weights by their sum")  # fmt: skip
+        fail(
+            f"{what} is not a probability vector",
+            f"Got: {short(pi)} (sum {pi.sum()!r})",
+            hint="normalise: divide the weights by their sum",
+        )
     return pi
+
+
+FLOAT32_HINT = (
+    "compute in float64: float32 keeps only about 7 significant digits and overflows above 3.4e38 "
+    "(`np.asarray(x, dtype=np.float64)`)"
+)
+"""The hint for a result computed in float32 somewhere on the way (see `float32_like`)."""
+
+
+def float32_like(got: Any, expected: Any) -> bool:
+    """True when `got` is a float32 array, or differs from `expected` only by float32's rounding.
+
+    Entry by entry, a value that agrees with the reference to about 6 significant digits (or to
+    1e-5 near 0) but not to the 12 that float64 keeps was almost certainly computed in float32
+    somewhere: name that mistake in the hint.
+    """
+    if isinstance(got, np.ndarray | np.generic) and got.dtype == np.float32:
+        return True
+    if not isinstance(got, np.ndarray | float | np.floating):
+        return False
+    return not matches(got, expected, 1e-12, 1e-12) and matches(got, expected, 1e-5, 1e-5)
+
+
+def close_dict(
+    got: Any,
+    expected: Mapping[Any, float],
+    *,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    what: str = "the result",
+    keys_hint: str = "",
+    hint: str = "",
+    mistakes: Mapping[str, Mapping[Any, float]] | None = None,
+) -> None:
+    """Check a dict of floats against `expected`: a dict, with the same keys in the same order, and
+    every value a real number within the tolerances. The report shows both dicts.
+
+    Args:
+        got: What the learner's function returned.
+        expected: The reference dict.
+        rtol: Relative tolerance of each value.
+        atol: Absolute tolerance of each value.
+        what: How to name the value in the report.
+        keys_hint: Said when the keys (or their order) differ.
+        hint: Said when a value differs and no known mistake matches.
+        mistakes: Known wrong answers, hint text -> the dict that mistake would produce.
+    """
+    if not isinstance(got, dict):
+        fail(
+            f"{what} should be a dict",
+            f"Expected: {short(dict(expected))}",
+            f"Got:      {describe(got)} {short(got)}",
+            hint="return a dict, e.g. `{domain: float(score) for ...}`",
+        )
+    if list(got) != list(expected):
+        fail(
+            f"{what} has the wrong keys (or keys in the wrong order)",
+            f"Expected keys: {short(list(expected))}",
+            f"Got keys:      {short(list(got))}",
+            hint=keys_hint,
+        )
+    for key, value in got.items():
+        if not _is_real_scalar(value):
+            fail(
+                f"{what}[{key!r}] should be a float",
+                f"Got: {describe(value)} {short(value)}",
+                hint="return a Python float (e.g. `float(value)`) for every key",
+            )
+    values = np.array([float(v) for v in got.values()])
+    wanted = np.array([float(v) for v in expected.values()])
+    ok = _within(values, wanted, rtol, atol)
+    if np.all(ok):
+        return
+    differ = [
+        f"{key!r}: expected {float(e)!r}, got {float(g)!r}"
+        for key, g, e, good in zip(expected, values, wanted, ok, strict=True)
+        if not good
+    ]
+    known = {h: np.array([float(v) for v in wrong.values()]) for h, wrong in (mistakes or {}).items()}
+    fail(
+        f"{what} has wrong values",
+        f"Expected: {short(dict(expected))}",
+        f"Got:      {short(got)}",
+        f"{len(differ)} of {len(wanted)} values differ: " + "; ".join(differ[:3]),
+        hint=_diagnose(values, known, rtol, atol) or hint,
+    )
 
 
 def _is_real_scalar(value: Any) -> bool:
@@ -113,29 +205,52 @@ def close(
     mistakes = mistakes or {}
     if np.ndim(expected) == 0 and not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)):
         if not _is_real_scalar(got):
-            fail(f"{what} should be a float", f"Expected: float {expected!r}", f"Got:      {describe(got)} {short(got)}",
-                 hint="return a Python float (e.g. `float(value)`), not an array or a tuple")  # fmt: skip
+            fail(
+                f"{what} should be a float",
+                f"Expected: float {expected!r}",
+                f"Got:      {describe(got)} {short(got)}",
+                hint="return a Python float (e.g. `float(value)`), not an array or a tuple",
+            )
         g, expected = float(got), float(expected)
         if not matches(g, expected, rtol, atol):
-            fail(f"{what} is wrong", f"Expected: {expected!r}", f"Got:      {g!r}",
-                 f"Difference: {abs(g - expected):.3g} (allowed: {atol:g} + {rtol:g} * |expected|)",
-                 hint=_diagnose(g, mistakes, rtol, atol) or hint)  # fmt: skip
+            fail(
+                f"{what} is wrong",
+                f"Expected: {expected!r}",
+                f"Got:      {g!r}",
+                f"Difference: {abs(g - expected):.3g} (allowed: {atol:g} + {rtol:g} * |expected|)",
+                hint=_diagnose(g, mistakes, rtol, atol) or hint,
+            )
         return
     expected = np.asarray(expected, dtype=np.float64)
     if not isinstance(got, np.ndarray):
-        fail(f"{what} should be a numpy array", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
-             hint="return `np.asarray(...)` of float64 values")  # fmt: skip
+        fail(
+            f"{what} should be a numpy array",
+            f"Expected: {describe(expected)}",
+            f"Got:      {describe(got)}",
+            hint="return `np.asarray(...)` of float64 values",
+        )
     if got.shape != expected.shape:
-        fail(f"{what} has the wrong shape", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
-             hint=_diagnose(got, mistakes, rtol, atol) or "check which axis you reduce over and keepdims")  # fmt: skip
+        fail(
+            f"{what} has the wrong shape",
+            f"Expected: {describe(expected)}",
+            f"Got:      {describe(got)}",
+            hint=_diagnose(got, mistakes, rtol, atol) or "check which axis you reduce over and keepdims",
+        )
     if got.dtype.kind != "f":
-        fail(f"{what} has the wrong dtype", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
-             hint="compute in floating point (float64): integer or bool results lose the values")  # fmt: skip
+        fail(
+            f"{what} has the wrong dtype",
+            f"Expected: {describe(expected)}",
+            f"Got:      {describe(got)}",
+            hint="compute in floating point (float64): integer or bool results lose the values",
+        )
     ok = _within(got.astype(np.float64), expected, rtol, atol)
     if np.all(ok):
         return
-    fail(f"{what} has wrong values", *_difference_lines(got, expected, ok),
-         hint=_diagnose(got, mistakes, rtol, atol) or hint)  # fmt: skip
+    fail(
+        f"{what} has wrong values",
+        *_difference_lines(got, expected, ok),
+        hint=_diagnose(got, mistakes, rtol, atol) or hint,
+    )
 
 
 def _difference_lines(got: np.ndarray, expected: np.ndarray, ok: np.ndarray) -> list[str]:
@@ -175,8 +290,12 @@ def equal(got: Any, expected: Any, *, what: str = "the result", hint: str = "") 
                 hint=hint,
             )
         if got.dtype.kind != expected.dtype.kind:
-            fail(f"{what} has the wrong dtype", f"Expected: {describe(expected)}", f"Got:      {describe(got)}",
-                 hint=f"keep the dtype of the input ({expected.dtype.name})")  # fmt: skip
+            fail(
+                f"{what} has the wrong dtype",
+                f"Expected: {describe(expected)}",
+                f"Got:      {describe(got)}",
+                hint=f"keep the dtype of the input ({expected.dtype.name})",
+            )
         if not np.array_equal(got, expected):
             fail(
                 f"{what} has wrong values",
@@ -217,11 +336,20 @@ def value_error(outcome: Outcome, arguments: str | tuple[str, ...], *, why: str)
     """
     names = (arguments,) if isinstance(arguments, str) else arguments
     if outcome.kind == "ok":
-        fail(f"no ValueError although {why}", f"Got: returned {short(outcome.value, 200)}",
-             hint=f"validate the input and `raise ValueError(...)` naming {names[0]!r}")  # fmt: skip
+        fail(
+            f"no ValueError although {why}",
+            f"Got: returned {short(outcome.value, 200)}",
+            hint=f"validate the input and `raise ValueError(...)` naming {names[0]!r}",
+        )
     if not outcome.raised("ValueError"):
-        fail(f"raised {outcome.exception_type} instead of ValueError when {why}", f"Message: {outcome.message}",
-             hint="check the input yourself before using it and raise ValueError")  # fmt: skip
+        fail(
+            f"raised {outcome.exception_type} instead of ValueError when {why}",
+            f"Message: {outcome.message}",
+            hint="check the input yourself before using it and raise ValueError",
+        )
     if not any(name.lower() in outcome.message.lower() for name in names):
-        fail(f"the ValueError's message does not name the argument ({' or '.join(names)})",
-             f"Message: {outcome.message!r}", hint=f"say which argument is wrong, e.g. '{names[0]} must be ...'")  # fmt: skip
+        fail(
+            f"the ValueError's message does not name the argument ({' or '.join(names)})",
+            f"Message: {outcome.message!r}",
+            hint=f"say which argument is wrong, e.g. '{names[0]} must be ...'",
+        )

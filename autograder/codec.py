@@ -77,7 +77,7 @@ def decode(data: bytes) -> Any:
             blobs.append(data[offset : offset + int(size)])
             offset += int(size)
         return _rebuild(skeleton, blobs)
-    except (struct.error, ValueError, TypeError, IndexError, KeyError, RecursionError) as error:
+    except (struct.error, ValueError, TypeError, LookupError, OverflowError, RecursionError) as error:
         raise ValueError(f"malformed message from the learner process: {error}") from None
 
 

@@ -172,8 +172,8 @@ class GradedFunction:
                     inner(f, *args, **kwargs)
 
                 test.hypothesis.inner_test = fresh_log
-                overrides = {"max_examples": max_examples} if max_examples else {}
-                test = settings(GRADING, **overrides)(test)
+                profile = settings(GRADING, max_examples=max_examples) if max_examples else GRADING
+                test = profile(test)
             self.properties.append(Property(description, points, test))
             return test
 

@@ -15,8 +15,8 @@ def python_literal(value: Any) -> str:
         return _array_literal(value)
     if isinstance(value, np.generic):
         return f"np.{value.dtype.name}({python_literal(value.item())})"
-    if isinstance(value, float):
-        return f"float({str(value)!r})" if not np.isfinite(value) else repr(value)
+    if isinstance(value, float | complex):
+        return _number(value)
     if isinstance(value, tuple):
         inner = ", ".join(python_literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -38,9 +38,18 @@ def _array_literal(array: np.ndarray) -> str:
 def _nested(items: Any) -> str:
     if isinstance(items, list):
         return "[" + ", ".join(_nested(x) for x in items) + "]"
-    if isinstance(items, float) and not np.isfinite(items):
-        return f"float({str(items)!r})"
+    if isinstance(items, float | complex):
+        return _number(items)
     return repr(items)
+
+
+def _number(value: float | complex) -> str:
+    """A float or complex as source; nan and inf, which have no literal, as `float('nan')`."""
+    if np.isfinite(value):
+        return repr(value)
+    if isinstance(value, complex):
+        return f"complex({_number(value.real)}, {_number(value.imag)})"
+    return f"float({str(value)!r})"
 
 
 def call_literal(name: str, args: tuple, kwargs: dict) -> str:

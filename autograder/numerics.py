@@ -18,11 +18,24 @@ def numerical_gradient(function: Callable[[np.ndarray], float], x: np.ndarray, h
 
 
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Stable `z - logsumexp(z)` along `axis`, for the values the grader computes itself."""
+    """Stable `z - logsumexp(z)` along `axis`, for the values the grader computes itself.
+
+    The maximum is subtracted first: `z - logsumexp(z)` as written rounds `logsumexp(z)` back to
+    `max(z)` when the entries are large (at `[1e300, 1e300]` it gives 0 instead of `-log 2`).
+    """
     z = np.asarray(z, dtype=np.float64)
-    return z - np.logaddexp.reduce(z, axis=axis, keepdims=True)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.logaddexp.reduce(shifted, axis=axis, keepdims=True)
 
 
 def softplus(x: np.ndarray | float) -> np.ndarray:
     """Stable `log(1 + exp(x))`, elementwise: `-log sigmoid(-x)`."""
     return np.logaddexp(0.0, x)
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """Stable `1 / (1 + exp(-x))`, elementwise: only `exp(-|x|)` is ever computed."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(under="ignore"):
+        small = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small))

@@ -48,6 +48,7 @@ def preference_probability(r_chosen: ArrayLike, r_rejected: ArrayLike) -> np.nda
 
     Raises:
         ValueError: If the shapes of `r_chosen` and `r_rejected` cannot be broadcast together.
+            The message names the argument.
 
     Example:
         >>> preference_probability(2.0, 0.0)
@@ -85,7 +86,8 @@ def preference_loss(w: ArrayLike, x_chosen: ArrayLike, x_rejected: ArrayLike, l2
 
     Raises:
         ValueError: If `x_chosen` is not 2-D, `x_rejected` has another shape than `x_chosen`,
-            `w` is not a vector of length d, there are no comparisons (n = 0), or `l2` < 0.
+            `w` is not a vector of length d, there are no comparisons (n = 0), or `l2` < 0. The
+            message names the argument.
 
     Example:
         >>> preference_loss([1.0, 0.0], [[2.0, 5.0]], [[2.0, -5.0]])  # margin 0: log 2
@@ -120,7 +122,7 @@ def preference_loss_grad(
 
     Raises:
         ValueError: The same as `preference_loss`: `x_chosen` not 2-D, `x_rejected` of another
-            shape, `w` not of shape (d,), n = 0, or `l2` < 0.
+            shape, `w` not of shape (d,), n = 0, or `l2` < 0. The message names the argument.
 
     Example:
         >>> preference_loss_grad([0.0], [[1.0], [3.0]], [[0.0], [0.0]])  # -mean(0.5 * [1, 3])
@@ -155,11 +157,12 @@ def fit_reward_model(
 
     Stopping criterion (stationarity): the iterations stop as soon as
     `np.linalg.norm(preference_loss_grad(w, x_chosen, x_rejected, l2)) <= tol`, or after
-    `max_iter` Newton steps. On well-conditioned inputs the returned `w` satisfies
-    `||grad|| <= max(tol, 1e-7)`; that is what is checked (with the default arguments), not the
-    route you take. Perfectly consistent labels, such as the seed's four comparisons, must work
-    too: there the finite minimiser exists only thanks to `l2`, and a Hessian without its
-    `l2 * I` term becomes singular as `w` grows.
+    `max_iter` Newton steps. What is checked, with the default arguments, is that the returned
+    `w` is stationary on well-conditioned inputs: `||grad|| <= 1e-6` (loose enough for a
+    first-order method; Newton's method reaches the default `tol`), not the route you take.
+    Perfectly consistent labels, such as the seed's four comparisons, must work too: there the
+    finite minimiser exists only thanks to `l2`, and a Hessian without its `l2 * I` term becomes
+    singular as `w` grows.
 
     Args:
         x_chosen: Features of the preferred responses, shape (n, d).
@@ -173,7 +176,7 @@ def fit_reward_model(
 
     Raises:
         ValueError: If `l2` <= 0, `x_chosen` is not 2-D, `x_rejected` has another shape than
-            `x_chosen`, or there are no comparisons (n = 0).
+            `x_chosen`, or there are no comparisons (n = 0). The message names the argument.
 
     Example:
         >>> x_chosen, x_rejected = [[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]
@@ -204,7 +207,7 @@ def pairwise_accuracy(w: ArrayLike, x_chosen: ArrayLike, x_rejected: ArrayLike) 
 
     Raises:
         ValueError: If `x_chosen` is not 2-D, `x_rejected` has another shape than `x_chosen`,
-            `w` is not of shape (d,), or n = 0.
+            `w` is not of shape (d,), or n = 0. The message names the argument.
 
     Example:
         >>> pairwise_accuracy([1.0, 0.0], [[2.0, 0.0], [1.0, 5.0]], [[1.0, 0.0], [1.0, 0.0]])

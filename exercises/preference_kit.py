@@ -111,8 +111,8 @@ def fit_bradley_terry_rewards(
     Returns:
         The fitted rewards, shape (K,).
     """
-    diff = np.zeros((len(chosen), num_responses))
-    rows = np.arange(len(chosen))
+    diff = np.zeros((np.shape(chosen)[0], num_responses))
+    rows = np.arange(np.shape(chosen)[0])
     diff[rows, np.asarray(chosen)] += 1.0
     diff[rows, np.asarray(rejected)] -= 1.0
 

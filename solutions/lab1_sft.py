@@ -95,7 +95,7 @@ def log_softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
         Log-probabilities, float64, same shape as `logits`; `exp` of them sums to 1 along `axis`.
 
     Raises:
-        ValueError: If `logits` has no entry along `axis`.
+        ValueError: If `logits` has no entry along `axis`. The message names the argument.
 
     Example:
         >>> log_softmax([0.0, np.log(3.0)]).round(4)
@@ -133,7 +133,8 @@ def next_token_targets(
 
     Raises:
         ValueError: If `tokens` or `assistant_mask` is not 1-D, their lengths differ, or
-            `tokens` holds fewer than 2 tokens (there is nothing to predict).
+            `tokens` holds fewer than 2 tokens (there is nothing to predict). The message names
+            the argument.
 
     Example:
         >>> inputs, targets, loss_mask = next_token_targets([7, 3, 5, 2], [False, False, True, True])
@@ -176,7 +177,7 @@ def masked_mean_nll(logits: ArrayLike, targets: ArrayLike, mask: ArrayLike) -> f
     Raises:
         ValueError: If `logits` has no axis, the shapes of `targets` and `mask` are not
             `logits.shape[:-1]`, `targets` are not integers, a target (masked in or not) lies
-            outside `[0, V)`, or `mask` holds no True.
+            outside `[0, V)`, or `mask` holds no True. The message names the argument.
 
     Example:
         >>> round(masked_mean_nll([[0.0, 0.0], [0.0, 0.0]], [0, 1], [True, False]), 4)
@@ -222,7 +223,8 @@ def masked_mean_nll_grad(logits: ArrayLike, targets: ArrayLike, mask: ArrayLike)
 
     Raises:
         ValueError: The same errors as `masked_mean_nll`: shapes that do not match, targets that
-            are not integers or lie outside `[0, V)`, or no True in `mask`.
+            are not integers or lie outside `[0, V)`, or no True in `mask`. The message names
+            the argument.
 
     Example:
         >>> masked_mean_nll_grad([[0.0, 0.0], [0.0, 0.0]], [0, 1], [True, False])
@@ -230,22 +232,11 @@ def masked_mean_nll_grad(logits: ArrayLike, targets: ArrayLike, mask: ArrayLike)
                [ 0. ,  0. ]])
     """
     ### BEGIN SOLUTION
+    masked_mean_nll(logits, targets, mask)  # raises the documented errors
     logits = np.asarray(logits, dtype=np.float64)
     targets = np.asarray(targets)
     mask = np.asarray(mask, dtype=bool)
-    if logits.ndim == 0 or targets.shape != logits.shape[:-1] or mask.shape != targets.shape:
-        raise ValueError(
-            f"logits (..., V), targets (...) and mask (...) must match, got shapes "
-            f"{logits.shape}, {targets.shape} and {mask.shape}"
-        )
-    if not np.issubdtype(targets.dtype, np.integer):
-        raise ValueError(f"targets must be integers, got dtype {targets.dtype}")
-    vocab_size = logits.shape[-1]
-    if np.any((targets < 0) | (targets >= vocab_size)):
-        raise ValueError(f"targets must lie in [0, {vocab_size}), got {targets.min()}..{targets.max()}")
-    if not mask.any():
-        raise ValueError("mask must hold at least one True (nothing to average over)")
-    onehot = np.arange(vocab_size) == targets[..., None]
+    onehot = np.arange(logits.shape[-1]) == targets[..., None]
     per_token = (np.exp(log_softmax(logits)) - onehot) / np.count_nonzero(mask)
     return np.where(mask[..., None], per_token, 0.0)
     ### END SOLUTION
@@ -279,7 +270,8 @@ def sft_step(
     Raises:
         ValueError: If `lr` <= 0 (or is not finite), `W` is not a square 2-D table, a
             conversation is malformed (see `next_token_targets`), a token is not an integer in
-            `[0, V)`, or the batch has no assistant target at all.
+            `[0, V)`, or the batch has no assistant target at all. The message names the
+            argument.
 
     Example:
         >>> W_new, loss = sft_step(np.zeros((3, 3)), [([0, 1, 2], [False, True, True])], lr=1.0)

@@ -143,7 +143,9 @@ def measure(runs: int, cold_runs: int, nox_python: str | None) -> dict[str, Any]
 
     grader: dict[str, Any] = {}
     for mode in ("isolated", "in_process", "parallel"):
-        totals, startups, per_lab = [], [], {}
+        totals: list[float] = []
+        startups: list[float] = []
+        per_lab: dict[str, list[float]] = {}
         for _ in range(runs):
             _, out, status = timed([sys.executable, "-c", INNER, mode], REPO_ROOT, env)
             if status != 0:

@@ -124,7 +124,7 @@ def source_notebook(module: str, source: str, points: dict[str, int]) -> nbforma
     title, _, rest = docstring.partition("\n")
     cells = [nbformat.v4.new_markdown_cell(f"# {title}\n{rest}".strip())]
     functions = _functions_with_regions(source, path)
-    position = tree.body[0].end_lineno if ast.get_docstring(tree) else 0
+    position = (tree.body[0].end_lineno or 0) if ast.get_docstring(tree) else 0
     for index, (node, last) in enumerate(functions):
         start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
         cells += [

@@ -40,13 +40,14 @@ def _stub_function(source: str, lab: int, name: str) -> str:
 
 def _last_line(node: ast.FunctionDef, lines: list[str]) -> int:
     """The function's last line, counting an end marker that follows its last statement."""
-    for number in range(node.end_lineno + 1, len(lines) + 1):
+    last = node.end_lineno or node.lineno
+    for number in range(last + 1, len(lines) + 1):
         text = lines[number - 1]
         if text.strip() == END:
             return number
         if text.strip() and not (text[0].isspace() and text.strip().startswith("#")):
             break
-    return node.end_lineno
+    return last
 
 
 def _functions_with_regions(source: str, path: Path) -> list[tuple[ast.FunctionDef, int]]:

@@ -7,39 +7,51 @@ from tests.variants import correct, wrong
 # --- wrong ----------------------------------------------------------------------------------
 
 
-@wrong("no cap at 100")
+@wrong("no cap at 100", hint="must not exceed `cap`")
 def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
     return {d: float(b + mixture.get(d, 0.0) * max_gain) for d, b in base_scores.items()}
 
 
-@wrong("no input validation")
+@wrong("no input validation", hint="naming 'mixture'")
 def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
     return {d: float(min(cap, b + mixture.get(d, 0.0) * max_gain)) for d, b in base_scores.items()}
 
 
-@wrong("keys in sorted order instead of the order of base_scores")
+@wrong("keys in sorted order instead of the order of base_scores", hint="in the order of base_scores")
 def sft_gain(base_scores, mixture, max_gain=40.0, cap=100.0):
-    import _reference
-
     result = _reference.sft_gain(base_scores, mixture, max_gain, cap)
     return {d: result[d] for d in sorted(result)}
 
 
-@wrong("overflowing softmax: log(exp(x) / sum(exp(x)))")
+@wrong("overflowing softmax: log(exp(x) / sum(exp(x)))", hint="subtract the maximum")
 def log_softmax(logits, axis=-1):
     x = np.asarray(logits, dtype=float)
     e = np.exp(x)
     return np.log(e / e.sum(axis=axis, keepdims=True))
 
 
-@wrong("normalises along axis 0 whatever `axis` says")
+@wrong("normalises along axis 0 whatever `axis` says", hint="along `axis`, not along axis 0")
 def log_softmax(logits, axis=-1):
     x = np.asarray(logits, dtype=float)
     m = x.max(axis=0, keepdims=True)
     return x - m - np.log(np.exp(x - m).sum(axis=0, keepdims=True))
 
 
-@wrong("off-by-one mask: the mask of the inputs, assistant_mask[:-1]")
+@wrong("x - (max + log(sum(exp(x - max)))): the log-sum rounds away at large x", hint="keep it subtracted")
+def log_softmax(logits, axis=-1):
+    x = np.asarray(logits, dtype=float)
+    top = x.max(axis=axis, keepdims=True)
+    return x - (top + np.log(np.exp(x - top).sum(axis=axis, keepdims=True)))
+
+
+@wrong("computes in float32", hint="compute in float64")
+def log_softmax(logits, axis=-1):
+    x = np.asarray(logits, dtype=np.float32)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return (shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))).astype(np.float64)
+
+
+@wrong("off-by-one mask: the mask of the inputs, assistant_mask[:-1]", hint="assistant_mask[1:]")
 def next_token_targets(tokens, assistant_mask):
     tokens, assistant_mask = np.asarray(tokens), np.asarray(assistant_mask, dtype=bool)
     if tokens.shape != assistant_mask.shape or len(tokens) < 2:
@@ -47,13 +59,13 @@ def next_token_targets(tokens, assistant_mask):
     return tokens[:-1], tokens[1:], assistant_mask[:-1]
 
 
-@wrong("no validation of lengths")
+@wrong("no validation of lengths", hint="naming 'assistant_mask'")
 def next_token_targets(tokens, assistant_mask):
     tokens, assistant_mask = np.asarray(tokens), np.asarray(assistant_mask, dtype=bool)
     return tokens[:-1], tokens[1:], assistant_mask[1:]
 
 
-@wrong("per-sequence (per-row) mean instead of per-token mean")
+@wrong("per-sequence (per-row) mean instead of per-token mean", hint="not per row")
 def masked_mean_nll(logits, targets, mask):
     logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
     nll = -np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1)[..., 0]
@@ -61,20 +73,20 @@ def masked_mean_nll(logits, targets, mask):
     return float(np.mean([r[m].mean() for r, m in zip(rows, row_masks) if m.any()]))
 
 
-@wrong("sum instead of mean (missing normaliser)")
+@wrong("sum instead of mean (missing normaliser)", hint="not sum them")
 def masked_mean_nll(logits, targets, mask):
     logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
     nll = -np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1)[..., 0]
     return float(nll[mask].sum())
 
 
-@wrong("mean over every position, mask ignored")
+@wrong("mean over every position, mask ignored", hint="only positions where mask is True count")
 def masked_mean_nll(logits, targets, mask):
     logits, targets = np.asarray(logits, float), np.asarray(targets)
     return float(-np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1).mean())
 
 
-@wrong("log(softmax) that underflows to log(0) at large logits")
+@wrong("log(softmax) that underflows to log(0) at large logits", hint="stable log_softmax")
 def masked_mean_nll(logits, targets, mask):
     _reference.masked_mean_nll(logits, targets, mask)  # the reference's validation
     logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
@@ -83,58 +95,58 @@ def masked_mean_nll(logits, targets, mask):
     return float(-np.log(np.take_along_axis(p, targets[..., None], axis=-1)[..., 0][mask]).mean())
 
 
-@wrong("no validation of targets and mask")
+@wrong("no validation of targets and mask", hint="check the input yourself")
 def masked_mean_nll(logits, targets, mask):
     logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
     nll = -np.take_along_axis(log_softmax(logits), np.clip(targets, 0, logits.shape[-1] - 1)[..., None], -1)
     return float(nll[..., 0][mask].mean()) if mask.shape == nll.shape[:-1] and mask.any() else 0.0
 
 
-@wrong("onehot - softmax: the sign of the gradient flipped")
+@wrong("onehot - softmax: the sign of the gradient flipped", hint="softmax - onehot")
 def masked_mean_nll_grad(logits, targets, mask):
     return -_reference.masked_mean_nll_grad(logits, targets, mask)
 
 
-@wrong("divides by the number of positions instead of masked-in tokens")
+@wrong("divides by the number of positions instead of masked-in tokens", hint="not mask.size")
 def masked_mean_nll_grad(logits, targets, mask):
     mask = np.asarray(mask, bool)
     return _reference.masked_mean_nll_grad(logits, targets, mask) * mask.sum() / mask.size
 
 
-@wrong("forgets the mask on the rows")
+@wrong("forgets the mask on the rows", hint="zero the rows where mask is False")
 def masked_mean_nll_grad(logits, targets, mask):
     logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
     onehot = np.arange(logits.shape[-1]) == targets[..., None]
     return (np.exp(log_softmax(logits)) - onehot) / mask.sum()
 
 
-@wrong("no validation")
+@wrong("no validation", hint="naming 'target'")
 def masked_mean_nll_grad(logits, targets, mask):
     logits, targets, mask = np.asarray(logits, float), np.asarray(targets), np.asarray(mask, bool)
     onehot = np.arange(logits.shape[-1]) == np.asarray(targets)[..., None]
     return (np.exp(log_softmax(logits)) - onehot) * mask[..., None] / max(mask.sum(), 1)
 
 
-@wrong("ascent instead of descent: W + lr * grad")
+@wrong("ascent instead of descent: W + lr * grad", hint="descent")
 def sft_step(W, conversations, lr):
     new_W, loss = _reference.sft_step(W, conversations, lr)
     return 2 * np.asarray(W, float) - new_W, loss
 
 
-@wrong("loss reported after the update")
+@wrong("loss reported after the update", hint="before the update")
 def sft_step(W, conversations, lr):
     new_W, _ = _reference.sft_step(W, conversations, lr)
     return new_W, _reference.sft_step(new_W, conversations, lr)[1]
 
 
-@wrong("mean per conversation instead of per token over the batch")
+@wrong("mean per conversation instead of per token over the batch", hint="per-conversation means")
 def sft_step(W, conversations, lr):
     W = np.asarray(W, float)
     parts = [_reference.sft_step(W, [c], lr) for c in conversations if np.asarray(c[1])[1:].any()]
     return np.mean([p[0] for p in parts], axis=0), float(np.mean([p[1] for p in parts]))
 
 
-@wrong("modifies W in place")
+@wrong("modifies W in place", hint="work on a copy")
 def sft_step(W, conversations, lr):
     new_W, loss = _reference.sft_step(W, conversations, lr)
     if isinstance(W, np.ndarray):
@@ -142,12 +154,12 @@ def sft_step(W, conversations, lr):
     return new_W, loss
 
 
-@wrong("no validation of lr")
+@wrong("no validation of lr", hint="naming 'lr'")
 def sft_step(W, conversations, lr):
     return _reference.sft_step(W, conversations, abs(lr) or 1.0)
 
 
-@wrong("scatters the gradient with G[inputs] += g, losing repeated input tokens")
+@wrong("scatters the gradient with G[inputs] += g, losing repeated input tokens", hint="np.add.at")
 def sft_step(W, conversations, lr):
     _reference.sft_step(W, conversations, lr)  # the reference's validation
     W = np.asarray(W, float)

@@ -9,60 +9,48 @@ from tests.variants import correct, wrong
 # --- wrong: preference_probability ----------------------------------------------------------
 
 
-@wrong("swapped arguments: sigmoid(r_rejected - r_chosen)")
+@wrong("swapped arguments: sigmoid(r_rejected - r_chosen)", hint="the first argument is the chosen one")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     return _reference.preference_probability(r_rejected, r_chosen)
 
 
-@wrong("naive 1 / (1 + exp(-x)): overflow warning at -1e6")
+@wrong("naive 1 / (1 + exp(-x)): overflow warning at -1e6", hint="exponentiate -|gap| only")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)  # the reference's validation
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     return 1.0 / (1.0 + np.exp(-gap))
 
 
-@wrong("np.where whose two branches are both evaluated: overflow warnings")
+@wrong("np.where whose two branches are both evaluated: overflow warnings", hint="both branches")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     return np.where(gap >= 0, 1.0 / (1.0 + np.exp(-gap)), np.exp(gap) / (1.0 + np.exp(gap)))
 
 
-@wrong("exp(x) / (1 + exp(x)): nan at +1e6")
+@wrong("exp(x) / (1 + exp(x)): nan at +1e6", hint="inf / inf = nan")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.exp(gap) / (1.0 + np.exp(gap))
 
 
-@wrong("softmax of the two rewards without a shift: exp(r_c) / (exp(r_c) + exp(r_r))")
+@wrong("softmax of the two rewards without a shift: exp(r_c) / (exp(r_c) + exp(r_r))", hint="only the gap")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     chosen, rejected = np.asarray(r_chosen, dtype=float), np.asarray(r_rejected, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.exp(chosen) / (np.exp(chosen) + np.exp(rejected))
 
 
-@wrong("a hard decision (gap > 0) instead of a probability")
+@wrong("a hard decision (gap > 0) instead of a probability", hint="not the decision gap > 0")
 def preference_probability(r_chosen, r_rejected):
-    import _reference
-
     _reference.preference_probability(r_chosen, r_rejected)
     return (np.asarray(r_chosen, dtype=float) > np.asarray(r_rejected, dtype=float)).astype(float)
 
 
-@wrong("no validation: numpy's own broadcasting error does not name the arguments")
+@wrong("no validation: numpy's own broadcasting error does not name the arguments", hint="which argument")
 def preference_probability(r_chosen, r_rejected):
     gap = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
     small = np.exp(-np.abs(gap))
@@ -72,10 +60,8 @@ def preference_probability(r_chosen, r_rejected):
 # --- wrong: preference_loss -----------------------------------------------------------------
 
 
-@wrong("naive -log(sigmoid(m)): inf at m = -1e6")
+@wrong("naive -log(sigmoid(m)): inf at m = -1e6", hint="np.logaddexp(0, -m)")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     margins = (np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)) @ w
@@ -83,52 +69,42 @@ def preference_loss(w, x_chosen, x_rejected, l2=0.0):
         return float(np.mean(-np.log(_reference.preference_probability(margins, 0.0))) + 0.5 * l2 * (w @ w))
 
 
-@wrong("log1p(exp(-m)): overflow warning at m = -1e6")
+@wrong("log1p(exp(-m)): overflow warning at m = -1e6", hint="np.logaddexp(0, -m)")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     margins = (np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)) @ w
     return float(np.mean(np.log1p(np.exp(-margins))) + 0.5 * l2 * (w @ w))
 
 
-@wrong("sum over comparisons instead of the mean")
+@wrong("sum over comparisons instead of the mean", hint="not the sum")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     n = len(np.asarray(x_chosen))
     w = np.asarray(w, dtype=float)
     penalty = 0.5 * l2 * (w @ w)
     return n * (_reference.preference_loss(w, x_chosen, x_rejected, l2) - penalty) + penalty
 
 
-@wrong("missing 1/2 in the penalty: l2 * ||w||^2")
+@wrong("missing 1/2 in the penalty: l2 * ||w||^2", hint="left out the factor 1/2")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     w = np.asarray(w, dtype=float)
     return _reference.preference_loss(w, x_chosen, x_rejected, l2) + 0.5 * l2 * (w @ w)
 
 
-@wrong("rejected minus chosen in the margin (right at w = 0)")
+@wrong("rejected minus chosen in the margin (right at w = 0)", hint="the margin is chosen minus rejected")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     return _reference.preference_loss(-np.asarray(w, dtype=float), x_chosen, x_rejected, l2)
 
 
-@wrong("modifies x_chosen in place (x_chosen -= x_rejected)")
+@wrong("modifies x_chosen in place (x_chosen -= x_rejected)", hint="work on a copy")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w, x_chosen = np.asarray(w, dtype=float), np.asarray(x_chosen, dtype=float)
     x_chosen -= np.asarray(x_rejected, dtype=float)
     return float(np.mean(np.logaddexp(0.0, -(x_chosen @ w))) + 0.5 * l2 * (w @ w))
 
 
-@wrong("no validation of shapes, n and l2")
+@wrong("no validation of shapes, n and l2", hint="naming 'x_chosen'")
 def preference_loss(w, x_chosen, x_rejected, l2=0.0):
     w = np.asarray(w, dtype=float)
     margins = np.asarray(x_chosen, dtype=float) @ w - np.asarray(x_rejected, dtype=float) @ w
@@ -138,10 +114,8 @@ def preference_loss(w, x_chosen, x_rejected, l2=0.0):
 # --- wrong: preference_loss_grad ------------------------------------------------------------
 
 
-@wrong("sigmoid(m) instead of sigmoid(-m) (right at w = 0)")
+@wrong("sigmoid(m) instead of sigmoid(-m) (right at w = 0)", hint="not sigmoid(m_i)")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
@@ -149,32 +123,24 @@ def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
     return -(diffs.T @ p) / len(diffs) + l2 * w
 
 
-@wrong("sign of the data term flipped (gradient of the log-likelihood)")
+@wrong("sign of the data term flipped (gradient of the log-likelihood)", hint="the loss is its negative")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     w = np.asarray(w, dtype=float)
     return -_reference.preference_loss_grad(w, x_chosen, x_rejected, l2) + 2 * l2 * w
 
 
-@wrong("missing the penalty's gradient l2 * w")
+@wrong("missing the penalty's gradient l2 * w", hint="add the gradient of the penalty")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     return _reference.preference_loss_grad(w, x_chosen, x_rejected, l2) - l2 * np.asarray(w, dtype=float)
 
 
-@wrong("penalty gradient 2 * l2 * w (missing 1/2)")
+@wrong("penalty gradient 2 * l2 * w (missing 1/2)", hint="not 2 * l2 * w")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     return _reference.preference_loss_grad(w, x_chosen, x_rejected, l2) + l2 * np.asarray(w, dtype=float)
 
 
 @wrong("mean over the wrong axis (features instead of comparisons)")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     _reference.preference_loss(w, x_chosen, x_rejected, l2)
     w = np.asarray(w, dtype=float)
     diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
@@ -182,10 +148,8 @@ def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
     return -np.mean(wrong_way[:, None] * diffs, axis=1) + l2 * w.mean()
 
 
-@wrong("no validation of shapes, n and l2")
+@wrong("no validation of shapes, n and l2", hint="say which argument is wrong")
 def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
-    import _reference
-
     w = np.asarray(w, dtype=float)
     diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
     with np.errstate(all="ignore"):
@@ -196,10 +160,8 @@ def preference_loss_grad(w, x_chosen, x_rejected, l2=0.0):
 # --- wrong: fit_reward_model ----------------------------------------------------------------
 
 
-@wrong("100 gradient-descent steps: not converged")
+@wrong("100 gradient-descent steps: not converged", hint="keep iterating until ||grad|| <= tol")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     x_chosen, x_rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
@@ -212,10 +174,8 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
     return w
 
 
-@wrong("Newton without l2 * I in the Hessian")
+@wrong("Newton without l2 * I in the Hessian", hint="only the l2 * I term keeps the Hessian invertible")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     x_chosen, x_rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
@@ -230,43 +190,33 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
     return w
 
 
-@wrong("l2 = 0 accepted (no validation of l2)")
+@wrong("l2 = 0 accepted (no validation of l2)", hint="naming 'l2'")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if l2 == 0:
         return _reference.fit_reward_model(x_chosen, x_rejected, 1e-12, tol, max_iter)
     return _reference.fit_reward_model(x_chosen, x_rejected, abs(l2), tol, max_iter)
 
 
-@wrong("weights normalised to sum 1, as in the demo's table")
+@wrong("weights normalised to sum 1, as in the demo's table", hint="normalising the weights")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     w = _reference.fit_reward_model(x_chosen, x_rejected, l2, tol, max_iter)
     return w / w.sum()
 
 
-@wrong("penalty l2 * ||w||^2 in the fit: gradient 2 * l2 * w, Hessian 2 * l2 * I")
+@wrong("penalty l2 * ||w||^2 in the fit: gradient 2 * l2 * w, Hessian 2 * l2 * I", hint="another loss")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     return _reference.fit_reward_model(x_chosen, x_rejected, 2 * l2, tol, max_iter)
 
 
-@wrong("labels reversed: minimises the loss of (x_rejected, x_chosen)")
+@wrong("labels reversed: minimises the loss of (x_rejected, x_chosen)", hint="you fitted the reversed labels")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     return _reference.fit_reward_model(x_rejected, x_chosen, l2, tol, max_iter)
 
 
-@wrong("modifies x_chosen in place while computing the differences")
+@wrong("modifies x_chosen in place while computing the differences", hint="work on a copy")
 def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
-    import _reference
-
     w = _reference.fit_reward_model(x_chosen, x_rejected, l2, tol, max_iter)
     diffs = np.asarray(x_chosen, dtype=float)
     diffs -= np.asarray(x_rejected, dtype=float)
@@ -276,42 +226,34 @@ def fit_reward_model(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
 # --- wrong: pairwise_accuracy ---------------------------------------------------------------
 
 
-@wrong("ties counted 0")
+@wrong("ties counted 0", hint="you counted it 0")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     _reference.pairwise_accuracy(w, x_chosen, x_rejected)
     w = np.asarray(w, dtype=float)
     return float(np.mean(np.asarray(x_chosen, dtype=float) @ w > np.asarray(x_rejected, dtype=float) @ w))
 
 
-@wrong("ties counted 1 (>=)")
+@wrong("ties counted 1 (>=)", hint="you counted it 1")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     _reference.pairwise_accuracy(w, x_chosen, x_rejected)
     w = np.asarray(w, dtype=float)
     return float(np.mean(np.asarray(x_chosen, dtype=float) @ w >= np.asarray(x_rejected, dtype=float) @ w))
 
 
-@wrong("preference_probability(...) > 0.5, ties 1/2 when it is exactly 0.5")
+@wrong("preference_probability(...) > 0.5, ties 1/2 when it is exactly 0.5", hint="rounds a tiny gap")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     _reference.pairwise_accuracy(w, x_chosen, x_rejected)
     w = np.asarray(w, dtype=float)
     p = _reference.preference_probability(np.asarray(x_chosen) @ w, np.asarray(x_rejected) @ w)
     return float(np.mean((p > 0.5) + 0.5 * (p == 0.5)))
 
 
-@wrong("count instead of the fraction")
+@wrong("count instead of the fraction", hint="not the count")
 def pairwise_accuracy(w, x_chosen, x_rejected):
-    import _reference
-
     return _reference.pairwise_accuracy(w, x_chosen, x_rejected) * len(np.asarray(x_chosen))
 
 
-@wrong("no validation of shapes and n")
+@wrong("no validation of shapes and n", hint="naming 'x_chosen'")
 def pairwise_accuracy(w, x_chosen, x_rejected):
     w = np.asarray(w, dtype=float)
     chosen, rejected = np.asarray(x_chosen, dtype=float) @ w, np.asarray(x_rejected, dtype=float) @ w
