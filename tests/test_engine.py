@@ -27,19 +27,6 @@ SHARED = {
 RETIRED = {"float_array", "real", "_as_vector", "_central_differences"}  # older names of shared helpers
 FORBIDDEN = SHARED | {f"_{name}" for name in SHARED} | RETIRED
 
-# Helpers A3 and A4 are moving these graders to the one shape; remove a lab from here once merged.
-RESTRUCTURING = {3: "Lab 3's grader is being restructured", 4: "Lab 4's grader is being restructured"}
-
-
-def labs(numbers: list[int]) -> list[object]:
-    """Lab numbers as parameters, the graders still being restructured marked as expected to fail."""
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(reason=RESTRUCTURING[n], strict=True))
-        if n in RESTRUCTURING
-        else n
-        for n in numbers
-    ]
-
 
 def grader_files(number: int) -> list[Path]:
     """The source files of a lab's grader: one module, or every module of its package."""
@@ -48,7 +35,7 @@ def grader_files(number: int) -> list[Path]:
     return sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
 
 
-@pytest.mark.parametrize("number", labs(available_labs()))
+@pytest.mark.parametrize("number", available_labs())
 def test_every_property_is_a_function_named_for_what_it_checks(number):
     lab = load_lab(number)
     written = [
@@ -69,7 +56,7 @@ def test_every_function_has_at_most_one_value_error_property(number):
         assert len(from_engine) <= 1, f"{graded.id} calls rejects() more than once"
 
 
-@pytest.mark.parametrize("number", labs(available_labs()))
+@pytest.mark.parametrize("number", available_labs())
 def test_no_grader_rewrites_a_shared_helper(number):
     defined = {
         (path.name, node.name)
@@ -87,7 +74,7 @@ def test_the_shared_helpers_are_found():
 # The layers of `autograder/`, lowest first (CONTRIBUTING.md, "Architecture"): a module imports only
 # from its own package or from lower layers, so the learner's runtime never needs the tools.
 LAYERS = [
-    {"formatting", "numerics", "strategies", "codec"},
+    {"formatting", "numerics", "strategies", "codec", "jail"},
     {"sandbox", "_worker"},
     {"checks"},
     {"engine"},

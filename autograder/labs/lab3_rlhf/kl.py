@@ -50,7 +50,7 @@ def _kl_mistakes(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
 @kl_divergence.holds("matches the reference on random distributions (zeros included)", points=2)
 @given(pair=distribution_pairs())
 @example(pair=(np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[0.25, 0.25], [0.25, 0.25]])))
-def matches_reference(f, pair):
+def kl_matches_reference(f, pair):
     p, q = pair
     expected = ref.kl_divergence(p, q)
     hint = "sum over the entries with p > 0 of p * (log(p) - log(q))"
@@ -183,9 +183,10 @@ def _estimators(got, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np
     """`got` as the tuple (k1, k2, k3) of float arrays of `shape`, or a failure."""
     if not (isinstance(got, tuple) and len(got) == 3):
         checks.fail("the result should be a tuple of three arrays (k1, k2, k3)", f"Got: {type(got).__name__}")
-    return tuple(
+    k1, k2, k3 = (
         checks.as_array(values, shape, name) for name, values in zip(("k1", "k2", "k3"), got, strict=True)
     )
+    return k1, k2, k3
 
 
 @kl_estimators.holds("matches the reference: k1, k2 and k3", points=1)

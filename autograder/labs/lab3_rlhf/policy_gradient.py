@@ -133,7 +133,7 @@ def estimate_is_unbiased_over_all_batches(f, case, n):
         rtol=1e-7,
         atol=1e-10,
         what=f"the probability-weighted mean of the estimate over all {k}**{n} batches of {n}",
-        mistakes=_expected_mistakes(*case, n),
+        mistakes=_expected_mistakes(logits, ref_logits, rewards, beta, n),
         hint="E[(s_i - b_i) * (onehot(y_i) - pi)] is dJ/dlogits only if b_i does not depend on y_i",
     )
 
@@ -172,7 +172,7 @@ def estimate_averages_to_the_gradient(f, case, n):
         atol=tolerance,
         what=f"the mean of the estimates over {BATCHES} seeded batches of {n} samples (allowed: 5 "
         f"standard errors = {tolerance:.3g})",
-        mistakes=_expected_mistakes(*case, n),
+        mistakes=_expected_mistakes(logits, ref_logits, rewards, beta, n),
         hint="the estimate must be unbiased: check the shaped reward and that b_i leaves s_i out",
     )
 

@@ -46,7 +46,7 @@ def reproduces_the_seed_table(f):
 
 @rlhf_capability_step.holds("matches the reference on random capabilities, weights and kl_penalty", points=1)
 @given(case=capability_cases())
-def matches_reference(f, case):
+def capability_step_matches_reference(f, case):
     capabilities, weights, step_size, kl_penalty, cap = case
     got = f(capabilities, weights, step_size=step_size, kl_penalty=kl_penalty, cap=cap)
     expected = ref.rlhf_capability_step(capabilities, weights, step_size, kl_penalty, cap)

@@ -267,7 +267,7 @@ def stable_case(case):
 @given(case=family_cases(max_pairs=3).map(stable_case))
 @example(case=(np.array([-1e6 / 0.7, 1e6 / 0.7]), 0.7, "sigmoid", 0.25))
 @example(case=(np.array([-1e6 / 0.3]), 0.3, "sigmoid", 0.0))
-def loss_is_stable(f, case):
+def family_loss_is_stable(f, case):
     outcome = f.attempt(*case)
     got = f.result(outcome)
     hint = "exp(-beta * h) overflows for large |beta * h|: write -log sigmoid(x) as np.logaddexp(0, -x)"
