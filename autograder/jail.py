@@ -34,14 +34,15 @@ WORKER_FILES = ("_worker.py", "codec.py")
 """The grader's files the worker imports (as `autograder._worker`); nothing else of it is bound."""
 
 MiB = 2**20
-ADDRESS_SPACE = 1024 * MiB
+ADDRESS_SPACE = 512 * MiB
 """Virtual memory of each jailed process. Python with numpy and OpenBLAS (one thread) maps about
-140 MiB after import, and the reference grades in full within 150 MiB; 1 GiB leaves room for any
-correct answer and for replies up to the codec's 256 MiB cap, while a learner allocating 2 GiB
-gets a `MemoryError` in that call only."""
-PROCESSES = 8
-"""Tasks (processes and threads) of the jail's user: the worker (and, unprivileged, bubblewrap's
-PID 1) use 2; OpenBLAS is pinned to one thread. A fork bomb or 16 spinning processes stop at 8."""
+140 MiB after import, and the reference grades in full within 150 MiB; 512 MiB leaves room for
+any correct answer on the grader's inputs, while a learner allocating 2 GiB gets a `MemoryError`
+in that call only. (A limit per process: a jail holds at most PROCESSES times this.)"""
+PROCESSES = 4
+"""Tasks (processes and threads) of the jail's user: the worker uses 1 (2 with bubblewrap's PID 1
+when the grader is not root), OpenBLAS is pinned to one thread. A fork bomb or 16 spinning
+processes stop at 4, and so does the memory they can hold (4 x 512 MiB)."""
 FILE_SIZE = 64 * MiB
 """Largest file a jailed process may write (Python then gets `OSError: File too large`)."""
 TMPFS_SIZE = 64 * MiB
