@@ -5,8 +5,8 @@ which dies with it (nothing the learner starts outlives the worker), no network,
 filesystem of its own: the interpreter, the standard library, numpy's packages and the system
 libraries read-only; the grader's `_worker.py` and `codec.py` and nothing else of the grader;
 a private tmpfs holding a *copy* of the submission's `*.py` files at the submission's path, and
-a private /tmp. The repository, `solutions/`, the results paths, /proc of the host, /etc and
-/home are not there. Inside, `prlimit` (util-linux) sets the resource limits below before
+a private /tmp. The repository, `solutions/`, the results paths, /proc, /sys, /home and /etc
+(but the dynamic linker's cache) are not there. Inside, `prlimit` (util-linux) sets the resource limits below before
 running the interpreter; when the grader runs as root, `setpriv` first drops to an
 unprivileged user id of the jail's own (root is exempt from the process limit).
 
@@ -34,14 +34,15 @@ WORKER_FILES = ("_worker.py", "codec.py")
 """The grader's files the worker imports (as `autograder._worker`); nothing else of it is bound."""
 
 MiB = 2**20
-ADDRESS_SPACE = 1024 * MiB
+ADDRESS_SPACE = 512 * MiB
 """Virtual memory of each jailed process. Python with numpy and OpenBLAS (one thread) maps about
-140 MiB after import, and the reference grades in full within 150 MiB; 1 GiB leaves room for any
-correct answer and for replies up to the codec's 256 MiB cap, while a learner allocating 2 GiB
-gets a `MemoryError` in that call only."""
-PROCESSES = 8
-"""Tasks (processes and threads) of the jail's user: the worker (and, unprivileged, bubblewrap's
-PID 1) use 2; OpenBLAS is pinned to one thread. A fork bomb or 16 spinning processes stop at 8."""
+140 MiB after import, and the reference grades in full within 150 MiB; 512 MiB leaves room for
+any correct answer on the grader's inputs, while a learner allocating 2 GiB gets a `MemoryError`
+in that call only. (A limit per process: a jail holds at most PROCESSES times this.)"""
+PROCESSES = 4
+"""Tasks (processes and threads) of the jail's user: the worker uses 1 (2 with bubblewrap's PID 1
+when the grader is not root), OpenBLAS is pinned to one thread. A fork bomb or 16 spinning
+processes stop at 4, and so does the memory they can hold (4 x 512 MiB)."""
 FILE_SIZE = 64 * MiB
 """Largest file a jailed process may write (Python then gets `OSError: File too large`)."""
 TMPFS_SIZE = 64 * MiB
@@ -59,13 +60,13 @@ def popen(command: list[str], submission: Path, **options: Any) -> subprocess.Po
     `submission` is the folder whose `*.py` files the jail gets a copy of, at the same path.
     """
     copies = {path.name: _memory_copy(path.read_bytes()) for path in _submission_files(submission)}
-    copies["__init__.py"] = _memory_copy(b"")
+    empty = _memory_copy(b"")  # the worker's package: an empty `__init__.py`, not the grader's
     try:
-        jailed = [*_bwrap_arguments(submission, copies), *command]
-        options["pass_fds"] = (*options.get("pass_fds", ()), *copies.values())
+        jailed = [*_bwrap_arguments(submission, copies, empty), *command]
+        options["pass_fds"] = (*options.get("pass_fds", ()), *copies.values(), empty)
         return subprocess.Popen(jailed, **options)
     finally:
-        for fd in copies.values():
+        for fd in (*copies.values(), empty):
             os.close(fd)
 
 
@@ -84,12 +85,15 @@ def problem() -> str:
         if shutil.which(tool) is None:
             return f"no `{tool}` on PATH (Debian/Ubuntu: apt-get install bubblewrap util-linux)"
     with tempfile.TemporaryDirectory() as empty:
-        probe = popen([sys.executable, "-I", "-S", "-c", ""], Path(empty), stdin=subprocess.DEVNULL,
-                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-        _, error = probe.communicate(timeout=30)
+        try:
+            probe = popen([sys.executable, "-I", "-S", "-c", ""], Path(empty), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+            _, error = probe.communicate(timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as failure:
+            return f"bwrap failed: {failure}"
     if probe.returncode != 0:
-        lines = error.decode(errors="replace").strip().splitlines() or [f"exit status {probe.returncode}"]
-        return f"bwrap failed: {lines[-1]}"
+        lines = error.decode(errors="replace").strip().splitlines()
+        return f"bwrap failed: {lines[-1] if lines else f'exit status {probe.returncode}'}"
     return ""
 
 
@@ -119,8 +123,12 @@ def _read_only_paths() -> list[Path]:
     return kept
 
 
-def _bwrap_arguments(submission: Path, copies: dict[str, int]) -> list[str]:
-    """bwrap's argv up to the command: namespaces, the filesystem, then the limits' wrappers."""
+def _bwrap_arguments(submission: Path, copies: dict[str, int], empty: int) -> list[str]:
+    """bwrap's argv up to the command: namespaces, the filesystem, then the limits' wrappers.
+
+    `copies` maps the submission's file names to descriptors of their contents; `empty` is one
+    of an empty file, for the worker's package.
+    """
     arguments = ["bwrap", *_NAMESPACES]
     unprivileged = os.geteuid() != 0
     if unprivileged:  # bwrap makes a user namespace anyway; forbid the learner to make more
@@ -140,17 +148,17 @@ def _bwrap_arguments(submission: Path, copies: dict[str, int]) -> list[str]:
         return out
 
     folder = submission.resolve()
-    arguments += [*parents(folder), "--size", str(TMPFS_SIZE), "--perms", "1777", "--tmpfs", str(folder)]
+    arguments += [*parents(folder), "--size", str(TMPFS_SIZE), "--perms", "0777", "--tmpfs", str(folder)]
     for name, fd in copies.items():
-        if name != "__init__.py":
-            arguments += ["--perms", "0666", "--file", str(fd), str(folder / name)]
+        arguments += ["--perms", "0666", "--file", str(fd), str(folder / name)]
     for link in ("bin", "sbin", "lib", "lib32", "lib64"):
         if Path("/", link).is_symlink():  # merged /usr: /lib -> usr/lib
             arguments += ["--symlink", os.readlink(Path("/", link)), f"/{link}"]
     read_only = _read_only_paths()
     for path in read_only:
         arguments += [*parents(path), "--ro-bind", str(path), str(path)]
-    if not any(GRADER_PACKAGE.is_relative_to(path) for path in read_only):  # else installed, and visible
+    installed = any(GRADER_PACKAGE.is_relative_to(path) for path in read_only)  # then visible already
+    if not installed:
         for name in WORKER_FILES:  # with their compiled files when there are: no compiling at each start
             for path in (
                 GRADER_PACKAGE / name,
@@ -159,7 +167,7 @@ def _bwrap_arguments(submission: Path, copies: dict[str, int]) -> list[str]:
                 if path.is_file():
                     arguments += [*parents(path), "--ro-bind", str(path), str(path)]
         package = str(GRADER_PACKAGE / "__init__.py")
-        arguments += ["--perms", "0444", "--file", str(copies["__init__.py"]), package]
+        arguments += ["--perms", "0444", "--file", str(empty), package]
     arguments += ["--remount-ro", "/", "--chdir", str(folder), "--setenv", "TMPDIR", "/tmp", "--"]
     if not unprivileged:  # a user id of its own: root ignores the process limit, and jails must not share it
         uid = str(2**30 + secrets.randbelow(2**30))

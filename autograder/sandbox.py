@@ -116,7 +116,7 @@ class IsolatedModule:
     submission: Path
     module_name: str
     time_limit: float = 2.0
-    jail: bool = False
+    jailed: bool = False
     """Run the worker in a bubblewrap jail (`autograder.jail`); the caller checks it can run."""
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _socket: socket.socket | None = field(default=None, init=False, repr=False)
@@ -140,7 +140,7 @@ class IsolatedModule:
         # Layer 2 (autograder.jail): the same worker command, run in a bubblewrap jail.
         self._process = (
             jail.popen(command, self.submission, **options)
-            if self.jail
+            if self.jailed
             else subprocess.Popen(command, **options)
         )
         _LIVE_WORKERS.add(self._process.pid)
@@ -219,12 +219,12 @@ class IsolatedModule:
 
     def _died(self, when: str) -> CallAborted:
         process = self._process
-        if self.jail and process is not None:  # bwrap reports the worker's end a moment after it
+        if self.jailed and process is not None:  # bwrap reports the worker's end a moment after it
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.5)
         self.close()
         code = process.returncode if process is not None else None
-        code = jail.worker_status(code) if self.jail else code
+        code = jail.worker_status(code) if self.jailed else code
         return CallAborted(f"the learner's process died {when} ({_describe_exit(code)})")
 
 

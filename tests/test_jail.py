@@ -163,6 +163,7 @@ def test_resource_limits_cost_only_the_guilty_function(attack, guilty, words, tm
     assert words in failure_output(report)
     assert seconds < 60
     assert no_process_left(folder)
+    assert not Path("/tmp/filler").exists()  # jail_disk wrote to the jail's own /tmp
 
 
 def run_jailed(code: str, folder: Path) -> list:
