@@ -7,17 +7,25 @@ Every session installs exact pins from `requirements/<name>.txt` (compiled from 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
 REQUIREMENTS = ROOT / "requirements"
+COURSE_REPO = (ROOT / "solutions").is_dir()
+"""False in a student repository built by `nox -s release`: no solutions, no graders, no instructor sessions."""
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["grade"]
+
+
+def instructor_session(function: Callable[[nox.Session], None]) -> Callable[[nox.Session], None]:
+    """`@nox.session` in the course repository; nothing in a student repository."""
+    return nox.session(function) if COURSE_REPO else function
 
 
 def install(session: nox.Session, *locks: str) -> None:
@@ -31,7 +39,9 @@ def lab_file(session: nox.Session, usage: str) -> tuple[Path, list[str]]:
     args = list(session.posargs)
     folder = ROOT / ("solutions" if "--solutions" in args else "exercises")
     args = [a for a in args if a != "--solutions"]
-    numbers = sorted(p.name[3] for p in (ROOT / "solutions").glob("lab[0-9]_*.py"))
+    if not folder.is_dir():
+        session.error(f"there is no {folder.name}/ folder in this repository")
+    numbers = sorted(p.name[3] for p in folder.glob("lab[0-9]_*.py"))
     if not args or args[0] not in numbers:
         session.error(f"usage: {usage}   (N = {', '.join(numbers)})")
     (path,) = folder.glob(f"lab{args[0]}_*.py")
@@ -47,7 +57,8 @@ def grade(session: nox.Session) -> None:
     """
     install(session, "grade")
     thresholded = any(a.startswith("--fail-under") for a in session.posargs)
-    session.run("python", "-m", "autograder", *session.posargs, success_codes=[0] if thresholded else [0, 1])
+    grader = "autograder" if COURSE_REPO else "autograder.public"  # a student repository self-checks
+    session.run("python", "-m", grader, *session.posargs, success_codes=[0] if thresholded else [0, 1])
 
 
 @nox.session
@@ -76,14 +87,14 @@ def repl(session: nox.Session) -> None:
     session.run("python", "-i", "-c", setup, external=False)
 
 
-@nox.session
+@instructor_session
 def stubs(session: nox.Session) -> None:
     """Regenerate exercises/ from solutions/ with nbgrader's ClearSolutions."""
     install(session, "stubs")
     session.run("python", "-m", "autograder.tools.stubs", "--write")
 
 
-@nox.session
+@instructor_session
 def test(session: nox.Session) -> None:
     """The repo's own tests: ruff, mypy, the solutions' doctests, stub drift, the grader graded, demos,
     workflows, the site. `-- tests/test_x.py` runs only those tests after the quick checks."""
@@ -95,7 +106,7 @@ def test(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
 
 
-@nox.session
+@instructor_session
 def bench(session: nox.Session) -> None:
     """Measure grading speed (cold clone, warm, per lab, isolated vs in process); writes bench/bench.md.
 
@@ -106,6 +117,20 @@ def bench(session: nox.Session) -> None:
     install(session, "grade")
     session.run("python", "-m", "autograder.tools.bench", "--out", "bench", "--nox-python", sys.executable,
                 *session.posargs)  # fmt: skip
+
+
+@instructor_session
+def release(session: nox.Session) -> None:
+    """Build the student repository (no solutions, no graders) into build/student/; `-- --git` commits it."""
+    install(session, "docs")  # the reference demos draw the site's figures, the graders give the points
+    session.run("python", "-m", "autograder.tools.release", *session.posargs)
+
+
+@instructor_session
+def gradescope(session: nox.Session) -> None:
+    """Build build/gradescope/autograder.zip: setup.sh, run_autograder, the grader, the reference, the pins."""
+    install(session, "grade")
+    session.run("python", "-m", "autograder.tools.gradescope", *session.posargs)
 
 
 @nox.session
@@ -119,14 +144,14 @@ def docs(session: nox.Session) -> None:
     session.run("python", "docs/build_site.py", *session.posargs)
 
 
-@nox.session
+@instructor_session
 def notebooks(session: nox.Session) -> None:
     """Build the nbgrader course in build/nbgrader/; `-- autograde --csv grades.csv` grades its submitted/."""
     install(session, "notebooks")
     session.run("python", "-m", "autograder.tools.notebooks", *(session.posargs or ["build"]))
 
 
-@nox.session
+@instructor_session
 def lock(session: nox.Session) -> None:
     """Recompile every requirements/<name>.txt from its .in file (needs network)."""
     session.install("uv")

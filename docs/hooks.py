@@ -33,6 +33,8 @@ KATEX_FILES = (
     "fonts/*.woff",
     "fonts/*.ttf",
 )
+POINTS = ROOT / "docs" / "points.json"
+"""The catalog of a student repository, which has no graders to read it from."""
 MARKER = re.compile(r"<!--\s*points:\s*([\w-]+)\s*-->")
 
 
@@ -61,13 +63,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def load_catalog() -> list[Any]:
-    """Return `autograder.catalog()`, importing the grader from the repo root."""
+    """Return `autograder.catalog()`, importing the grader from the repo root.
+
+    A student repository (`nox -s release`) has no graders: there the catalog was written to
+    `docs/points.json` when the repository was built.
+    """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     try:
-        from autograder import catalog
+        from autograder import FunctionInfo, catalog
     except ImportError as error:
         raise PluginError(f"the points tables need `autograder.catalog()`: {error}") from error
+    if POINTS.exists() and not (ROOT / "autograder" / "labs").is_dir():
+        return [FunctionInfo(**{**item, "properties": tuple(map(tuple, item["properties"]))})
+                for item in json.loads(POINTS.read_text(encoding="utf-8"))]  # fmt: skip
     return list(catalog())
 
 

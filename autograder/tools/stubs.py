@@ -17,9 +17,6 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
-from nbgrader.preprocessors import ClearSolutions
-
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -28,6 +25,9 @@ MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION")
 
 def _stub_function(source: str, lab: int, name: str) -> str:
     """Clear the solution region of one function's source with ClearSolutions."""
+    import nbformat  # nbgrader's packages only where stubs are made (`nox -s stubs`)
+    from nbgrader.preprocessors import ClearSolutions
+
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     notebook.cells.append(nbformat.v4.new_code_cell(source))

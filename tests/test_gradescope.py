@@ -1,0 +1,107 @@
+"""`nox -s gradescope` builds an autograder.zip that grades as Gradescope runs it.
+
+The zip is unpacked into a temporary root laid out as Gradescope lays out `/autograder`
+(`source/`, `submission/`, `results/`, `run_autograder`); the Python part of `setup.sh` builds
+the virtualenv from the pins, and `run_autograder` grades the reference, the stubs and a wrong
+submission, in the jail, as the unprivileged user when the tests run as root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.tools import gradescope
+
+ROOT = Path(__file__).resolve().parent.parent
+HIDDEN = "lab3_rlhf.*"
+CONFIG = f"""
+isolation = "jail"
+timeout = 2.0
+
+[visibility]
+default = "visible"
+
+[[visibility.rule]]
+tests = "{HIDDEN}"
+visibility = "after_due_date"
+"""
+
+
+@pytest.fixture(scope="module")
+def autograder_root(tmp_path_factory) -> Path:
+    """A Gradescope-like root with the zip unpacked and setup.sh's Python part run."""
+    config = tmp_path_factory.mktemp("config") / "gradescope.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    archive = gradescope.build(tmp_path_factory.mktemp("zip") / "autograder.zip", config)
+    # Not under pytest's private tmp folder: the unprivileged user must reach the venv and source.
+    root = Path(tempfile.mkdtemp(prefix="autograder-root-", dir="/tmp"))
+    root.chmod(0o755)
+    with zipfile.ZipFile(archive) as unpacked:
+        unpacked.extractall(root / "source")
+        names = unpacked.namelist()
+    assert {"setup.sh", "run_autograder", "requirements/grade.txt", "solutions/lab1_sft.py"} <= set(names)
+    assert "autograder/labs/__init__.py" in names and "gradescope.toml" in names
+    for name in ("setup.sh", "setup-python.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope does
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
+    subprocess.run(["bash", str(root / "source" / "setup-python.sh")], env=env, check=True, timeout=600)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def grade(root: Path, files: dict[str, str]) -> dict:
+    """Put `files` in root/submission, run run_autograder, return results.json."""
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text, encoding="utf-8")
+    env = {"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root)}
+    subprocess.run([str(root / "run_autograder")], env=env, check=True, timeout=600)
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+
+
+def lab_files(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in folder.glob("lab[0-9]_*.py")}
+
+
+def test_reference_scores_full_marks_with_hidden_tests_marked(autograder_root):
+    results = grade(autograder_root, lab_files(ROOT / "solutions"))
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+    hidden = [t for t in results["tests"] if t["name"].startswith("lab3_rlhf.")]
+    assert hidden and all(t["visibility"] == "after_due_date" for t in hidden)
+    assert all(t["visibility"] == "visible" for t in results["tests"] if t not in hidden)
+
+
+def test_stubs_score_zero(autograder_root):
+    results = grade(autograder_root, lab_files(ROOT / "exercises"))
+    assert results["score"] == 0 and results["tests"]
+    assert "not implemented yet" in json.dumps(results)
+
+
+def test_a_wrong_submission_loses_points_and_hidden_feedback_stays_hidden(autograder_root):
+    files = lab_files(ROOT / "solutions")
+    files["lab4_dpo.py"] = files["lab4_dpo.py"].replace(
+        "np.logaddexp(0.0, -beta * margin)", "np.logaddexp(0.0, beta * margin)"
+    )
+    files["lab3_rlhf.py"] = files["lab3_rlhf.py"].replace("def kl_divergence(", "def _unused(", 1)
+    results = grade(autograder_root, files)
+    full = sum(t["max_score"] for t in results["tests"])
+    assert 0 < results["score"] < full
+    failed = {t["name"].split(":")[0] for t in results["tests"] if t["score"] < t["max_score"]}
+    assert {"lab4_dpo.dpo_loss", "lab3_rlhf.kl_divergence"} <= failed
+    assert "lab4_dpo.dpo_loss" in results["output"] and "kl_divergence" not in results["output"]
+
+
+def test_a_submission_without_lab_files_gets_a_clear_zero(autograder_root):
+    results = grade(autograder_root, {"notes.txt": "hello"})
+    assert results["score"] == 0 and "no lab file" in results["output"]
