@@ -41,7 +41,7 @@ class Grade:
 def _status(result: FunctionResult) -> str:
     if result.earned == result.points:
         return "ok"
-    if result.problem.startswith("not implemented"):
+    if result.state == "not implemented":
         return "not implemented yet"
     failed = [p.description for p in result.properties if not p.passed]
     return f"{len(failed)} of {len(result.properties)} properties fail"
@@ -65,7 +65,7 @@ def scoreboard(grade: Grade) -> str:
     if grade.problem:
         out.append(f"The grader could not finish: {grade.problem}")
     out.append(grade.total_line())
-    if any(fn.problem.startswith("not implemented") for lab in grade.labs for fn in lab.functions):
+    if any(fn.state == "not implemented" for lab in grade.labs for fn in lab.functions):
         out.append(
             "Functions marked 'not implemented yet' still raise NotImplementedError: replace it with your code."
         )
@@ -91,7 +91,7 @@ def _details(grade: Grade) -> list[str]:
         if lab.problem:
             continue
         for fn in lab.functions:
-            if fn.earned < fn.points and not fn.problem.startswith("not implemented"):
+            if fn.earned < fn.points and fn.state != "not implemented":
                 out += ["", *function_feedback(fn)]
     return out
 
