@@ -61,8 +61,8 @@ def grade_labs_supervised(submission: Path, labs: list[int], time_limit: float, 
     """Grade `labs` of `submission`, up to `jobs` at once; return when every process below is gone."""
     for number in labs:  # every grader module is imported before any learner code runs
         reference(load_lab(number).module)
-    _become_subreaper()
-    before = set(_children())
+    become_subreaper()
+    before = set(children())
     queue = sorted(labs, key=lambda n: -sum(len(g.properties) for g in load_lab(n).functions))
     running: dict[int, _Running] = {}
     results: dict[int, LabResult] = {}
@@ -94,13 +94,13 @@ def grade_labs_supervised(submission: Path, labs: list[int], time_limit: float, 
                 selector.unregister(fd)
                 os.close(fd)
                 del running[fd]
-                _kill_strays(before | {job.pid for job in running.values()})
+                kill_strays(before | {job.pid for job in running.values()})
     finally:
         for job in running.values():
             _end(job.pid)
             os.close(job.fd)
         selector.close()
-        _kill_strays(before)
+        kill_strays(before)
     return [results[n] for n in labs]
 
 
@@ -239,8 +239,8 @@ def _end(pid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def _become_subreaper() -> None:
-    """On Linux, adopt every orphan of the process tree below (so that `_kill_strays` finds it)."""
+def become_subreaper() -> None:
+    """On Linux, adopt every orphan of the process tree below (so that `kill_strays` finds it)."""
     if sys.platform == "linux":
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -248,7 +248,7 @@ def _become_subreaper() -> None:
             pass
 
 
-def _children() -> list[int]:
+def children() -> list[int]:
     """The ids of this process's children (Linux /proc; [] elsewhere)."""
     me, found = os.getpid(), []
     try:
@@ -267,11 +267,11 @@ def _children() -> list[int]:
     return found
 
 
-def _kill_strays(keep: set[int]) -> None:
+def kill_strays(keep: set[int]) -> None:
     """Kill and reap every child of this process not in `keep` (the children it had before, the
     running graders), until none is left: processes learner code left behind, adopted as orphans."""
     for _ in range(100):
-        strays = [pid for pid in _children() if pid not in keep]
+        strays = [pid for pid in children() if pid not in keep]
         if not strays:
             return
         for pid in strays:
