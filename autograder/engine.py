@@ -365,7 +365,7 @@ def run_property(prop: Property, f: LearnerFunction, failing: frozenset[str] = f
 
 def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
     """The failure for a value the grader's checks could not use."""
-    reason = f"{type(error).__name__}: {short(str(error), 300)}"
+    reason = f"{type(error).__name__}: {clip(str(error), 300)}"
     if not f.outcomes or f.outcomes[-1].kind != "ok":
         return PropertyFailed(f"the grader could not judge this property ({reason})")
     value = f.outcomes[-1].value
@@ -394,12 +394,16 @@ def _expected_kind(reference_function: Callable[..., Any], call: Call) -> str:
         return ""
 
 
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with a mark saying so."""
+    return text if len(text) <= limit else text[:limit] + " ... (cut)"
+
+
 def _cut(lines: list[str]) -> list[str]:
     """At most `MAX_FEEDBACK` characters of feedback, whatever the learner's messages hold."""
     out, size = [], 0
     for line in lines:
-        if len(line) > 1000:
-            line = line[:1000] + " ... (cut)"
+        line = clip(line, 1000)
         size += len(line) + 1
         if size > MAX_FEEDBACK:
             out.append("... (the rest of this report is cut)")
@@ -415,7 +419,7 @@ def _failure_report(failure: PropertyFailed, f: LearnerFunction, failing: frozen
         lines.append(
             "Smallest failing input:" if len(calls) == 1 else "Smallest failing example, the calls made:"
         )
-        lines += [f"    {short(str(call), 1000)}" for call in calls[-4:]]
+        lines += [f"    {clip(str(call), 1000)}" for call in calls[-4:]]
     lines.append(f"Problem: {failure.summary}.")
     lines += failure.details
     lines += attribution(f, failing)
@@ -461,10 +465,10 @@ def grade_function(
         try:
             feedback = run_property(prop, f, failing)
         except Aborted as abort:
-            problem = str(abort)[:2000]
+            problem = clip(str(abort), 2000)
             state = "not implemented" if isinstance(abort, NotImplementedYet) else "stopped"
             if f.calls and not isinstance(abort, NotImplementedYet):
-                problem += f", on the call {short(str(f.calls[-1]), 1000)}"
+                problem += f", on the call {clip(str(f.calls[-1]), 1000)}"
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
         results.append(PropertyResult(graded.id, prop.description, prop.points, not feedback, feedback))

@@ -301,7 +301,7 @@ def _(f):
 
 # --- fit_reward_model -----------------------------------------------------------------------
 
-fit_reward_model = LAB.function("fit_reward_model")
+fit_reward_model = LAB.function("fit_reward_model", time_limit=30.0, faster="Newton's method (a few steps)")
 
 
 @st.composite
