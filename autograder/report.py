@@ -8,12 +8,12 @@ characters its format can hold, and the Markdown escapes it so that it renders a
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograder.engine import FunctionResult, LabResult, PropertyResult
+from autograder.text import cap, escape_markdown, fenced, printable
 
 MAX_TEST_OUTPUT = 10_000
 """Characters of one test's output in results.json and JUnit."""
@@ -21,24 +21,6 @@ MAX_SCOREBOARD = 200_000
 """Characters of the scoreboard in results.json's `output`."""
 MAX_MARKDOWN = 60_000
 """Characters of the Markdown scoreboard: a pull-request comment holds 65,536."""
-_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=])")
-
-
-def cap(text: str, limit: int) -> str:
-    """`text`, cut to about `limit` characters with a note saying so."""
-    return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
-
-
-def printable(text: str) -> str:
-    """`text` with only characters XML 1.0 and UTF-8 can hold (a lone surrogate becomes U+FFFD)."""
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def escape_markdown(text: str) -> str:
-    """`text` as Markdown that renders as that text: no emphasis, link, image, mention or HTML."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text)).replace("\r", " ").replace("\n", " ")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
 
 
 @dataclass
@@ -197,8 +179,3 @@ def markdown(grade: Grade) -> str:
     room = MAX_MARKDOWN - len(table) - 200
     return table + "\n".join(["", "<details><summary>What to fix</summary>", "", "```text",
                               fenced(cap(body, room)), "```", "", "</details>", ""])  # fmt: skip
-
-
-def fenced(text: str) -> str:
-    """`text` safe inside a ``` code block, where nothing is rendered: no line can close the fence."""
-    return printable(text).replace("```", "'''")
