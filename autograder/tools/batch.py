@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder.engine import REPO_ROOT
-from autograder.labs import LAB_MODULES, available_labs
+from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.supervisor import become_subreaper, children, kill_strays
 
 MAX_TASKS = 12
@@ -158,7 +158,7 @@ def _stop(student: _Student) -> None:
 
 def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | None) -> StudentGrade:
     """The student's row, from the results file their grader wrote (validated), or 0 and `problem`."""
-    empty = {LAB_MODULES[n]: (0, 0) for n in labs}
+    empty = _zero(labs)
     try:
         if problem:
             return StudentGrade(student.name, empty, problem)
@@ -167,6 +167,10 @@ def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | N
             scores = _lab_scores(report, labs)
         except (OSError, ValueError, TypeError, KeyError) as error:
             code = student.process.returncode
+            if code is not None and code < 0:
+                return StudentGrade(
+                    student.name, empty, f"their grader was killed (signal {-code}), e.g. by their code"
+                )
             return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
         if json_dir is not None:
             shutil.copy(student.folder / "results.json", json_dir / f"{student.name}.json")
@@ -175,6 +179,11 @@ def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | N
         )
     finally:
         shutil.rmtree(student.folder, ignore_errors=True)
+
+
+def _zero(labs: list[int]) -> dict[str, tuple[int, int]]:
+    """Every lab scored 0 of its points."""
+    return {LAB_MODULES[n]: (0, load_lab(n).points) for n in labs}
 
 
 def _lab_scores(report: dict, labs: list[int]) -> dict[str, tuple[int, int]]:
@@ -238,7 +247,7 @@ def grade_class(
             grades.setdefault(student.name, _result(student, labs, "interrupted", None))
         kill_strays(before)
     for name in files:
-        grades.setdefault(name, StudentGrade(name, {LAB_MODULES[n]: (0, 0) for n in labs}, "not graded"))
+        grades.setdefault(name, StudentGrade(name, _zero(labs), "not graded"))
     return [grades[name] for name in sorted(grades)]
 
 
