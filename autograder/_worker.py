@@ -81,6 +81,31 @@ class Outcome(NamedTuple):
         )
 
 
+class ImportReport(NamedTuple):
+    """The worker's first message: the lab imported ("ready"), or how its import failed.
+
+    `missing` is the top-level package a `ModuleNotFoundError` names ("" otherwise), `report`
+    the traceback as the learner should see it.
+    """
+
+    kind: Literal["ready", "import-error"]
+    exception_type: str = ""
+    message: str = ""
+    report: str = ""
+    missing: str = ""
+
+    @classmethod
+    def from_wire(cls, data: Any) -> ImportReport:
+        """Rebuild the report a worker sent; raise ValueError if malformed."""
+        if (
+            not isinstance(data, tuple)
+            or len(data) != len(cls._fields)
+            or data[0] not in ("ready", "import-error")
+        ):
+            raise ValueError("malformed import report")
+        return cls(data[0], *(_text(v, 8000) for v in data[1:]))
+
+
 def _text(value: Any, limit: int = MAX_MESSAGE) -> str:
     if not isinstance(value, str):
         raise ValueError("malformed outcome")

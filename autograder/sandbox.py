@@ -25,16 +25,18 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
-from autograder._worker import Outcome, observe_call
+from autograder._worker import ImportReport, Outcome, observe_call
 from autograder.codec import MAX_BYTES, decode, encode
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TIME_LIMIT = 30.0
 """Seconds a lab's imports may take in all: the first one and every restart after a time-out."""
+PROVIDED_HELPERS = ("labkit", "sft_corpus", "preference_kit")
+"""The helper modules that come with the labs (in `exercises/` beside the lab files)."""
 LEARNER_PACKAGES = (
     "numpy",
     "the Python standard library",
-    "the provided helpers labkit, sft_corpus and preference_kit",
+    f"the provided helpers {', '.join(PROVIDED_HELPERS[:-1])} and {PROVIDED_HELPERS[-1]}",
 )
 """What a lab file may import: the one list, shown when a learner imports anything else."""
 _LIVE_WORKERS: set[int] = set()
@@ -81,6 +83,8 @@ class LabImportFailed(Aborted):
 
 def missing_package_message(package: str) -> str:
     """One line for a lab file that imports a package the grading environment does not have."""
+    if package in PROVIDED_HELPERS:
+        return f"it imports `{package}`, a helper that comes with the labs: put {package}.py back beside your lab files."
     return (f"it imports `{package}`, which is not installed where labs are graded. "
             f"A lab file may use only {', '.join(LEARNER_PACKAGES[:-1])} and {LEARNER_PACKAGES[-1]}.")  # fmt: skip
 
@@ -161,12 +165,14 @@ class IsolatedModule:
             raise LabImportFailed(f"it did not finish importing: {abort}") from None
         finally:
             self._import_seconds += time.monotonic() - started
-        if not (isinstance(reply, tuple) and reply and reply[0] in ("ready", "import-error")):
+        try:
+            report = ImportReport.from_wire(reply)
+        except ValueError:
             self.close()
-            raise LabImportFailed("its process sent a reply the grader cannot read while importing")
-        if reply[0] == "import-error":
+            raise LabImportFailed("its process sent a reply the grader cannot read while importing") from None
+        if report.kind == "import-error":
             self.close()
-            raise LabImportFailed(_import_error_text(reply))
+            raise LabImportFailed(_import_error_text(report))
         self._ready = self._imported = True
 
     def call(
@@ -260,17 +266,11 @@ def _worker_environment() -> dict[str, str]:
     return env
 
 
-def _import_error_text(reply: tuple) -> str:
-    """What the learner sees for an "import-error" reply: the missing package, or the error."""
-    try:
-        _, exception_type, _, message, report, missing = reply
-    except ValueError:
-        return "it raised an exception while importing"
-    if missing and not (Path(str(missing)).name == str(missing) and str(missing).isidentifier()):
-        missing = ""
-    if missing:
-        return missing_package_message(str(missing))
-    return str(report).strip()[:8000] or f"{exception_type}: {message}"
+def _import_error_text(report: ImportReport) -> str:
+    """What the learner sees when the lab does not import: the missing package, or the error."""
+    if report.missing.isidentifier():
+        return missing_package_message(report.missing)
+    return report.report.strip() or f"{report.exception_type}: {report.message}"
 
 
 def _describe_exit(code: int | None) -> str:
