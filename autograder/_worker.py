@@ -237,12 +237,13 @@ def main() -> None:
     try:
         module = importlib.import_module(module_name)
     except BaseException as error:  # a syntax error, an import error or sys.exit at import time
+        exception_type, _, message = describe_exception(error)
+        report = _import_error_report(error)
         send(
-            sock,
-            ("import-error", *describe_exception(error), _import_error_report(error), _missing_module(error)),
+            sock, tuple(ImportReport("import-error", exception_type, message, report, _missing_module(error)))
         )
         return
-    send(sock, ("ready",))
+    send(sock, tuple(ImportReport("ready")))
     namespace = vars(module)
     while True:
         try:
