@@ -52,7 +52,8 @@ def build_parser() -> Parser:
     parser.add_argument("--fail-under", type=float, default=100.0, metavar="PERCENT",
                         help="exit 1 when the score is below this (default 100)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
-                        help="time limit of one call of your code (default 2)")  # fmt: skip
+                        help="time limit of one call of your code (default 2; a function declared with a larger "
+                             "limit, such as fit_reward_model's 30 s, keeps it)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=available_cpus(), metavar="N",
                         help="grade up to N labs at once (default: the number of CPUs)")  # fmt: skip
     parser.add_argument("--watch", action="store_true",
