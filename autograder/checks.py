@@ -165,12 +165,14 @@ def _within(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> 
 
 def matches(got: Any, expected: Any, rtol: float, atol: float) -> bool:
     """True when `got` has the shape of `expected` and agrees with it within the tolerances."""
-    try:
-        g = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
     e = np.asarray(expected, dtype=np.float64)
-    return g.shape == e.shape and bool(np.all(_within(g, e, rtol, atol)))
+    try:
+        if np.shape(got) != e.shape:  # before converting: `got` may be huge
+            return False
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return bool(np.all(_within(g, e, rtol, atol)))
 
 
 def _diagnose(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: float) -> str:

@@ -7,9 +7,7 @@ the grader could not run. Every results file asked for is written in every case.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -18,10 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder import jail
-from autograder.engine import REPO_ROOT, FunctionResult, Lab, LabResult, grade_lab, lab_not_graded
+from autograder.engine import REPO_ROOT, Lab, LabResult, grade_lab, lab_not_graded
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
-from autograder.sandbox import InProcessModule, IsolatedModule, LabImportFailed, LearnerModule, kill_workers
+from autograder.sandbox import InProcessModule, LabImportFailed
+from autograder.supervisor import grade_labs_supervised
 
 WRITERS: dict[str, Callable[[Grade], str]] = {
     "json": gradescope_json,
@@ -54,7 +53,8 @@ def build_parser() -> Parser:
     parser.add_argument("--fail-under", type=float, default=100.0, metavar="PERCENT",
                         help="exit 1 when the score is below this (default 100)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
-                        help="time limit of one call of your code (default 2)")  # fmt: skip
+                        help="time limit of one call of your code (default 2; a function declared with a larger "
+                             "limit, such as fit_reward_model's 30 s, keeps it)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=available_cpus(), metavar="N",
                         help="grade up to N labs at once (default: the number of CPUs)")  # fmt: skip
     parser.add_argument("--watch", action="store_true",
@@ -96,72 +96,24 @@ def grade_submission(
     jobs: int = 1,
     jailed: bool = False,
 ) -> list[LabResult]:
-    """Grade the given labs of a folder, each lab's code in its own worker process.
+    """Grade the given labs of a folder: each lab by a grader process of its own, up to `jobs` at once.
 
-    With `jobs > 1`, up to `jobs` labs are graded at once, each by a grader process of its own
-    (the grader is pure Python: only processes use more cores); the verdicts are the same. With
-    one job, every worker is started before the graders are imported and the first lab is
-    graded, so that the workers' imports overlap with that work. `in_process=True` calls the
-    learner's functions directly instead (no isolation, no time limit, one job: for measuring
-    what isolation costs, never for untrusted code). `jailed=True` runs each worker in a
-    bubblewrap jail (`autograder.jail`).
+    Each grader process starts the lab's worker, which runs the learner's code (see
+    `autograder.supervisor`): whatever that code does to its grader (kill it, stop it, hang it),
+    the lab is reported and the other labs are graded; this process waits for every process the
+    labs started, ends them, and only then returns. `jailed=True` runs each worker in a
+    bubblewrap jail (`autograder.jail`). `in_process=True` calls the learner's functions directly
+    instead (no isolation, no time limit, one lab after the other: for measuring what isolation
+    costs, never for untrusted code).
     """
-    if jobs > 1 and len(labs) > 1 and not in_process:
-        return _grade_in_parallel(submission, labs, time_limit, jobs, jailed)
-    paths = {number: submission / f"{LAB_MODULES[number]}.py" for number in labs}  # no grader import yet
-    modules: dict[int, LearnerModule] = {}
-    try:
-        for number, path in paths.items():
-            if path.is_file() and not in_process:
-                worker = IsolatedModule(submission.resolve(), path.stem, time_limit, jailed)
-                worker.start()
-                modules[number] = worker
-        return [_grade_one(load_lab(number), paths[number], modules.get(number)) for number in labs]
-    finally:
-        for module in modules.values():
-            module.close()
+    if in_process:
+        return [_grade_in_process(load_lab(n), submission / f"{LAB_MODULES[n]}.py") for n in labs]
+    return grade_labs_supervised(submission, labs, time_limit, jobs, jailed)
 
 
 def available_cpus() -> int:
     """The CPUs this process may run on (a container's limit, not the host's count)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _grade_in_parallel(
-    submission: Path, labs: list[int], time_limit: float, jobs: int, jailed: bool
-) -> list[LabResult]:
-    """Grade each lab in a pool of grader processes, the labs with the most properties first."""
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    largest_first = sorted(labs, key=lambda n: -sum(len(g.properties) for g in load_lab(n).functions))
-    with context.Pool(min(jobs, len(labs)), initializer=_pool_process_signals) as pool:
-        pending = {
-            n: pool.apply_async(_grade_alone, (submission, n, time_limit, jailed)) for n in largest_first
-        }
-        verdicts = {n: pending[n].get() for n in labs}
-    return [LabResult(load_lab(n), *verdicts[n]) for n in labs]
-
-
-def _grade_alone(
-    submission: Path, number: int, time_limit: float, jailed: bool
-) -> tuple[list[FunctionResult], str]:
-    """In a pool's grader process: grade one lab and return what its `LabResult` holds."""
-    (result,) = grade_submission(submission, [number], time_limit, jailed=jailed)
-    return result.functions, result.problem
-
-
-def _pool_process_signals() -> None:
-    """In a pool's grader process: leave Ctrl-C to the parent, and end at once on the SIGTERM of
-    the pool's `terminate()`, killing the learner's processes first.
-
-    (Not by raising `SystemExit`: Hypothesis would take it for a failing example and go on.)
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _end_pool_process)
-
-
-def _end_pool_process(*_: object) -> None:
-    kill_workers()
-    os._exit(1)
 
 
 def choose_isolation(choice: str) -> tuple[bool, str]:
@@ -179,15 +131,10 @@ def choose_isolation(choice: str) -> tuple[bool, str]:
     return True, "a bubblewrap jail per lab (no network, no files but its own, resource limits)"
 
 
-def _grade_one(lab: Lab, path: Path, worker: LearnerModule | None) -> LabResult:
-    """Grade one lab with its worker, or in process when there is none."""
+def _grade_in_process(lab: Lab, path: Path) -> LabResult:
+    """Grade one lab by calling its functions in this process."""
     if not path.is_file():
         return lab_not_graded(lab, f"no file {path.name} in {path.parent}")
-    if worker is not None:
-        try:
-            return grade_lab(lab, worker)
-        finally:
-            worker.close()  # end the lab's processes now, not when every lab is done
     try:
         module = InProcessModule.from_file(path.resolve())
     except LabImportFailed as failure:

@@ -9,13 +9,19 @@ plain objects, so nothing the learner defined (no subclass, no `__eq__`) reaches
 from __future__ import annotations
 
 import json
+import math
 import struct
 from typing import Any
 
 import numpy as np
 
 SAFE_KINDS = frozenset("biufc")
-MAX_BYTES = 256 * 2**20
+MAX_BYTES = 64 * 2**20
+"""The largest message either side writes or reads (the labs' values are kilobytes)."""
+MAX_DEPTH = 64
+"""The deepest nesting of lists, tuples and dicts carried."""
+MAX_ITEMS = 2**20
+"""The most nodes (values of any type) in one message's skeleton."""
 
 
 class Unsendable(TypeError):
@@ -25,8 +31,13 @@ class Unsendable(TypeError):
 def encode(value: Any) -> bytes:
     """Serialise `value` to bytes: a JSON skeleton followed by the raw array buffers."""
     blobs: list[bytes] = []
+    count = 0
 
-    def walk(v: Any) -> Any:
+    def walk(v: Any, depth: int = 0) -> Any:
+        nonlocal count
+        count += 1
+        if depth > MAX_DEPTH or count > MAX_ITEMS:
+            raise Unsendable(f"a value nested more than {MAX_DEPTH} deep or with more than {MAX_ITEMS} items")
         if v is None:
             return ["n"]
         if isinstance(v, bool | np.bool_):
@@ -50,12 +61,15 @@ def encode(value: Any) -> bytes:
             blobs.append(bytes(v))
             return ["y", len(blobs) - 1]
         if isinstance(v, tuple | list):
-            return ["t" if isinstance(v, tuple) else "l", [walk(x) for x in v]]
+            return ["t" if isinstance(v, tuple) else "l", [walk(x, depth + 1) for x in v]]
         if isinstance(v, dict):
-            return ["d", [[walk(k), walk(x)] for k, x in v.items()]]
+            return ["d", [[walk(k, depth + 1), walk(x, depth + 1)] for k, x in v.items()]]
         raise Unsendable(f"an object of type {type(v).__name__}")
 
-    skeleton = json.dumps(walk(value), allow_nan=True).encode()
+    try:
+        skeleton = json.dumps(walk(value), allow_nan=True).encode()
+    except (ValueError, OverflowError, RecursionError) as error:  # e.g. an int of 10,000 digits
+        raise Unsendable(f"a value the grader does not carry ({error})") from None
     sizes = [len(b) for b in blobs]
     header = json.dumps(sizes).encode()
     total = len(skeleton) + len(header) + sum(sizes)
@@ -65,7 +79,13 @@ def encode(value: Any) -> bytes:
 
 
 def decode(data: bytes) -> Any:
-    """Rebuild a value written by `encode`; raise `ValueError` on anything malformed."""
+    """Rebuild a value written by `encode`; raise `ValueError` on anything malformed or too large.
+
+    The limits (`MAX_BYTES`, `MAX_DEPTH`, `MAX_ITEMS`) are enforced here too, on the grader's
+    side, whatever the sender claims.
+    """
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"a message of {len(data)} bytes (the limit is {MAX_BYTES})")
     try:
         skeleton_size, header_size = struct.unpack_from("<II", data)
         start = 8 + skeleton_size
@@ -76,12 +96,15 @@ def decode(data: bytes) -> Any:
         for size in sizes:
             blobs.append(data[offset : offset + int(size)])
             offset += int(size)
-        return _rebuild(skeleton, blobs)
+        return _rebuild(skeleton, blobs, [0], 0)
     except (struct.error, ValueError, TypeError, LookupError, OverflowError, RecursionError) as error:
         raise ValueError(f"malformed message from the learner process: {error}") from None
 
 
-def _rebuild(node: Any, blobs: list[bytes]) -> Any:
+def _rebuild(node: Any, blobs: list[bytes], count: list[int], depth: int) -> Any:
+    count[0] += 1
+    if depth > MAX_DEPTH or count[0] > MAX_ITEMS:
+        raise ValueError("a value nested too deep or with too many items")
     tag = node[0]
     if tag == "n":
         return None
@@ -98,15 +121,19 @@ def _rebuild(node: Any, blobs: list[bytes]) -> Any:
     if tag == "y":
         return bytes(blobs[node[1]])
     if tag in ("t", "l"):
-        items = [_rebuild(x, blobs) for x in node[1]]
+        items = [_rebuild(x, blobs, count, depth + 1) for x in node[1]]
         return tuple(items) if tag == "t" else items
     if tag == "d":
-        return {_rebuild(k, blobs): _rebuild(v, blobs) for k, v in node[1]}
+        return {
+            _rebuild(k, blobs, count, depth + 1): _rebuild(v, blobs, count, depth + 1) for k, v in node[1]
+        }
     if tag in ("a", "s"):
         dtype = np.dtype(str(node[1]))
         if dtype.kind not in SAFE_KINDS:
             raise ValueError(f"refused dtype {dtype}")
         shape = tuple(int(n) for n in node[2])
+        if len(blobs[node[3]]) != dtype.itemsize * math.prod(shape):
+            raise ValueError("an array whose buffer does not match its shape")
         array = np.frombuffer(blobs[node[3]], dtype=dtype).reshape(shape).copy()
         return array if tag == "a" else array[()]
     raise ValueError(f"unknown tag {tag!r}")

@@ -21,19 +21,20 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
 from autograder import checks
 from autograder.checks import PropertyFailed
-from autograder.formatting import call_literal
-from autograder.sandbox import Aborted, LabImportFailed, LearnerModule, Outcome
+from autograder.formatting import call_literal, describe, short
+from autograder.sandbox import Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule, Outcome
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,14 @@ GRADING = settings(
     phases=(Phase.explicit, Phase.generate, Phase.shrink),
 )
 """The grading profile: same inputs on every machine, no example database, no deadline."""
+
+
+FUNCTION_BUDGET = 15
+"""A function's calls may take this many times its per-call limit in all (it bounds the run)."""
+MAX_FEEDBACK = 6000
+"""Characters kept of one property's feedback."""
+FunctionState = Literal["graded", "not implemented", "stopped"]
+"""How a function's grading ended: every property ran, it is a stub, or an abort stopped it."""
 
 
 class NotImplementedYet(Aborted):
@@ -84,25 +93,68 @@ class Call:
 
 
 class LearnerFunction:
-    """Calls one learner function through a `LearnerModule`, recording the calls of an example."""
+    """Calls one learner function through a `LearnerModule`, recording the calls of an example.
 
-    def __init__(self, module: LearnerModule, name: str, parameters: list[str]) -> None:
+    `time_limit` is the function's own limit of one call (None: the module's), `faster` names a
+    faster method for the time-out message, and `lab_functions` are the lab's other functions,
+    whose use by this one the outcomes record (for the report's attribution).
+    """
+
+    def __init__(
+        self,
+        module: LearnerModule,
+        name: str,
+        parameters: list[str],
+        time_limit: float | None = None,
+        faster: str = "",
+        lab_functions: tuple[str, ...] = (),
+    ) -> None:
         self.module = module
         self.name = name
         self.parameters = parameters
+        self.time_limit = time_limit
+        self.faster = faster
+        self.lab_functions = lab_functions
+        self.reference: Callable[..., Any] | None = None
+        """The reference function, to describe what was expected of an unusable value."""
         self.calls: list[Call] = []
+        self.outcomes: list[Outcome] = []
+        self.seconds = 0.0
+
+    def reset(self) -> None:
+        """Forget the calls of the last example."""
+        self.calls.clear()
+        self.outcomes.clear()
 
     def attempt(self, *args: Any, **kwargs: Any) -> Outcome:
         """Call the function and return its `Outcome`, whether it returned or raised."""
         self.calls.append(Call(self.name, args, kwargs))
-        outcome = self.module.call(self.name, args, kwargs)
+        self.module.open()
+        started = time.monotonic()
+        try:
+            outcome = self.module.call(self.name, args, kwargs, self.time_limit, self.lab_functions)
+        except CallTimedOut as timeout:
+            raise CallAborted(self._timeout_message(timeout.limit)) from None
+        finally:
+            self.seconds += time.monotonic() - started
+        self.outcomes.append(outcome)
         if outcome.kind == "missing":
             raise Aborted(f"there is no function `{self.name}` in your file: keep the name and signature")
         if outcome.raised("NotImplementedError"):
+            stubs = [h.name for h in outcome.helpers if h.exception_type == "NotImplementedError"]
             own = outcome.message.endswith(f": {self.name}") or not outcome.message
-            needs = "" if own else f" (it raised NotImplementedError({outcome.message!r}))"
+            needs = f" (it calls your {stubs[0]}, which is not implemented yet)" if stubs else (
+                "" if own else f" (it raised NotImplementedError({outcome.message!r}))")  # fmt: skip
             raise NotImplementedYet(f"not implemented yet{needs}")
+        limit = self.time_limit or getattr(self.module, "time_limit", 0.0)
+        if limit and self.seconds > FUNCTION_BUDGET * limit:
+            raise CallAborted(f"stopped: its calls took {self.seconds:.0f} s in all, more than {FUNCTION_BUDGET} "
+                              f"times the limit of one call ({limit:g} s)")  # fmt: skip
         return outcome
+
+    def _timeout_message(self, limit: float) -> str:
+        message = f"timed out after {limit:g} s (the limit of one call of {self.name}; `--timeout SECONDS` raises it)"
+        return message + (f"; a faster method: {self.faster}" if self.faster else "")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function and return its value; an exception or an in-place change fails."""
@@ -145,6 +197,8 @@ class GradedFunction:
     lab: Lab
     name: str
     properties: list[Property] = field(default_factory=list)
+    time_limit: float | None = None
+    faster: str = ""
 
     @property
     def id(self) -> str:
@@ -168,7 +222,7 @@ class GradedFunction:
                 inner = test.hypothesis.inner_test
 
                 def fresh_log(f: LearnerFunction, *args: Any, **kwargs: Any) -> None:
-                    f.calls.clear()
+                    f.reset()
                     inner(f, *args, **kwargs)
 
                 test.hypothesis.inner_test = fresh_log
@@ -217,9 +271,14 @@ class Lab:
     title: str
     functions: list[GradedFunction] = field(default_factory=list)
 
-    def function(self, name: str) -> GradedFunction:
-        """Declare a graded function (its properties follow)."""
-        graded = GradedFunction(self, name)
+    def function(self, name: str, time_limit: float | None = None, faster: str = "") -> GradedFunction:
+        """Declare a graded function (its properties follow).
+
+        `time_limit` is the limit of one call in seconds when the function's contract admits a
+        correct method slower than the default limit (`--timeout` can only raise it); `faster`
+        names the faster method for the time-out message.
+        """
+        graded = GradedFunction(self, name, time_limit=time_limit, faster=faster)
         self.functions.append(graded)
         return graded
 
@@ -252,6 +311,7 @@ class FunctionResult:
     function_id: str
     properties: list[PropertyResult]
     problem: str = ""
+    state: FunctionState = "graded"
 
     @property
     def points(self) -> int:
@@ -283,57 +343,137 @@ class LabResult:
         return sum(f.earned for f in self.functions)
 
 
-def run_property(prop: Property, f: LearnerFunction) -> list[str]:
+def run_property(prop: Property, f: LearnerFunction, failing: frozenset[str] = frozenset()) -> list[str]:
     """Run one property; return the feedback lines of its failure, or `[]` when it holds.
 
+    Any exception the grader's own code raises while judging the learner's values (unpacking a
+    `None`, arithmetic on a string, a float too large) is the property's failure, never a crash.
+    `failing` are the lab's functions that already lost points, for the attribution.
     Raises `Aborted` when grading of the function must stop (timeout, crash, stub).
     """
-    f.calls.clear()
+    f.reset()
     try:
         prop.test(f)
     except PropertyFailed as failure:
-        return _failure_report(failure, f.calls)
+        return _cut(_failure_report(failure, f, failing))
     except Flaky:
         return ["Your function gave different results for the same input: make it deterministic."]
+    except Exception as error:  # the grader could not judge a value it did not make
+        return _cut(_failure_report(_unusable(error, f), f, failing))
     return []
 
 
-def _failure_report(failure: PropertyFailed, calls: list[Call]) -> list[str]:
+def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
+    """The failure for a value the grader's checks could not use."""
+    reason = f"{type(error).__name__}: {clip(str(error), 300)}"
+    if not f.outcomes or f.outcomes[-1].kind != "ok":
+        return PropertyFailed(f"the grader could not judge this property ({reason})")
+    value = f.outcomes[-1].value
+    expected = _expected_kind(f.reference, f.calls[-1]) if f.calls and f.reference else ""
+    details = [f"Expected: {expected}"] if expected else []
+    hint = "check that every path of your function ends with `return`" if value is None else (
+        "return the types, shapes and lengths the docstring states")  # fmt: skip
+    return PropertyFailed(f"returned {_kind(value)}, which the grader could not use ({reason})",
+                          [*details, f"Got:      {short(value, 300)}"], hint=hint)  # fmt: skip
+
+
+def _kind(value: Any) -> str:
+    """`None`, `a float`, `a tuple (float64 array of shape (3, 3), float)`."""
+    if value is None:
+        return "None"
+    if isinstance(value, tuple) and 0 < len(value) <= 4:
+        return f"a tuple ({', '.join(describe(v) for v in value)})"
+    return f"a {describe(value)}"
+
+
+def _expected_kind(reference_function: Callable[..., Any], call: Call) -> str:
+    """What the reference returns for the same call, described like `_kind` (or "" if it raises)."""
+    try:
+        return _kind(reference_function(*call.args, **call.kwargs))
+    except Exception:
+        return ""
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with a mark saying so."""
+    return text if len(text) <= limit else text[:limit] + " ... (cut)"
+
+
+def _cut(lines: list[str]) -> list[str]:
+    """At most `MAX_FEEDBACK` characters of feedback, whatever the learner's messages hold."""
+    out, size = [], 0
+    for line in lines:
+        line = clip(line, 1000)
+        size += len(line) + 1
+        if size > MAX_FEEDBACK:
+            out.append("... (the rest of this report is cut)")
+            break
+        out.append(line)
+    return out
+
+
+def _failure_report(failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str]) -> list[str]:
+    calls = f.calls
     lines = []
     shown = list(dict.fromkeys(str(call) for call in calls[-4:]))  # a repeated call is listed once
     if shown:
         lines.append(
             "Smallest failing input:" if len(shown) == 1 else "Smallest failing example, the calls made:"
         )
-        lines += [f"    {text}" for text in shown]
+        lines += [f"    {clip(text, 1000)}" for text in shown]
     lines.append(f"Problem: {failure.summary}.")
     lines += failure.details
+    lines += attribution(f, failing)
     if failure.hint:
         lines.append(f"Hint: {failure.hint}.")
     return lines
 
 
-def grade_function(graded: GradedFunction, module: LearnerModule) -> FunctionResult:
-    """Grade every property of one function; stop at the first abort (stub, timeout, crash)."""
+def attribution(f: LearnerFunction, failing: frozenset[str]) -> list[str]:
+    """Which of the learner's own functions, called by this one, caused the failure (if any)."""
+    if not f.outcomes:
+        return []
+    outcome = f.outcomes[-1]
+    for helper in outcome.helpers:
+        if outcome.kind == "raised" and helper.exception_type == outcome.exception_type:
+            return [f"The {helper.exception_type} came from your {helper.name}, called by {f.name}: "
+                    f"{helper.exception_type}: {helper.message}", f"Fix {helper.name} first."]  # fmt: skip
+    for helper in outcome.helpers:
+        if helper.name in failing:
+            return [f"{f.name} calls your {helper.name}, which fails its own properties: fix that first."]
+    return []
+
+
+def grade_function(
+    graded: GradedFunction, module: LearnerModule, failing: frozenset[str] = frozenset()
+) -> FunctionResult:
+    """Grade every property of one function; stop at the first abort (stub, timeout, crash).
+
+    `failing` are the lab's functions that already lost points (named when this one calls them).
+    """
     ref = reference(graded.lab.module)
     parameters = list(inspect.signature(getattr(ref, graded.name)).parameters)
-    f = LearnerFunction(module, graded.name, parameters)
+    others = tuple(g.name for g in graded.lab.functions if g.name != graded.name)
+    f = LearnerFunction(module, graded.name, parameters, graded.time_limit, graded.faster, others)
+    f.reference = getattr(ref, graded.name)
     results: list[PropertyResult] = []
     problem = ""
+    state: FunctionState = "graded"
     for prop in graded.properties:
         if problem:
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
         try:
-            feedback = run_property(prop, f)
+            feedback = run_property(prop, f, failing)
         except Aborted as abort:
-            problem = str(abort)
+            problem = clip(str(abort), 2000)
+            state = "not implemented" if isinstance(abort, NotImplementedYet) else "stopped"
             if f.calls and not isinstance(abort, NotImplementedYet):
-                problem += f", on the call {f.calls[-1]}"
+                problem += f", on the call {clip(str(f.calls[-1]), 1000)}"
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
         results.append(PropertyResult(graded.id, prop.description, prop.points, not feedback, feedback))
-    return FunctionResult(graded.id, results, problem)
+    return FunctionResult(graded.id, results, problem, state)
 
 
 def grade_lab(lab: Lab, module: LearnerModule) -> LabResult:
@@ -341,15 +481,25 @@ def grade_lab(lab: Lab, module: LearnerModule) -> LabResult:
     try:
         module.open()
     except LabImportFailed as failure:
-        return lab_not_graded(lab, f"your {lab.module}.py does not import:\n{failure}")
-    return LabResult(lab, [grade_function(graded, module) for graded in lab.functions])
+        text = str(failure)
+        return lab_not_graded(
+            lab, f"your {lab.module}.py does not import:{chr(10) if chr(10) in text else ' '}{text}"
+        )
+    results: list[FunctionResult] = []
+    for graded in lab.functions:
+        failing = frozenset(r.function_id.split(".", 1)[1] for r in results if r.earned < r.points)
+        results.append(grade_function(graded, module, failing))
+    return LabResult(lab, results)
 
 
 def lab_not_graded(lab: Lab, problem: str) -> LabResult:
     """A lab scored 0 because it could not be graded (missing file, import error)."""
     functions = [
         FunctionResult(
-            g.id, [PropertyResult(g.id, p.description, p.points, False, []) for p in g.properties], problem
+            g.id,
+            [PropertyResult(g.id, p.description, p.points, False, []) for p in g.properties],
+            problem,
+            "stopped",
         )
         for g in lab.functions
     ]

@@ -1,4 +1,9 @@
-"""The scoreboard and the results files: plain text, Gradescope JSON, JUnit XML and Markdown."""
+"""The scoreboard and the results files: plain text, Gradescope JSON, JUnit XML and Markdown.
+
+Learner text (exception messages, returned values) reaches these files: every writer caps its
+sizes (GitHub takes at most 1 MiB of job summary and 65,536 characters of comment), keeps only
+characters its format can hold, and the Markdown escapes it so that it renders as plain text.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograder.engine import FunctionResult, LabResult, PropertyResult
+from autograder.text import cap, escape_markdown, fenced, printable
+
+MAX_TEST_OUTPUT = 10_000
+"""Characters of one test's output in results.json and JUnit."""
+MAX_SCOREBOARD = 200_000
+"""Characters of the scoreboard in results.json's `output`."""
+MAX_MARKDOWN = 60_000
+"""Characters of the Markdown scoreboard: a pull-request comment holds 65,536."""
 
 
 @dataclass
@@ -43,7 +56,7 @@ class Grade:
 def _status(result: FunctionResult) -> str:
     if result.earned == result.points:
         return "ok"
-    if result.problem.startswith("not implemented"):
+    if result.state == "not implemented":
         return "not implemented yet"
     failed = [p.description for p in result.properties if not p.passed]
     return f"{len(failed)} of {len(result.properties)} properties fail"
@@ -69,14 +82,14 @@ def scoreboard(grade: Grade) -> str:
     out.append(grade.total_line())
     if grade.isolation:
         out.append(f"Isolation: {grade.isolation}")
-    if any(fn.problem.startswith("not implemented") for lab in grade.labs for fn in lab.functions):
+    if any(fn.state == "not implemented" for lab in grade.labs for fn in lab.functions):
         out.append(
             "Functions marked 'not implemented yet' still raise NotImplementedError: replace it with your code."
         )
     details = _details(grade)
     if details:
         out += ["", "=" * 78, "What to fix", "=" * 78, *details]
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
 def function_feedback(fn: FunctionResult) -> list[str]:
@@ -92,11 +105,7 @@ def function_feedback(fn: FunctionResult) -> list[str]:
 def _details(grade: Grade) -> list[str]:
     out: list[str] = []
     for lab in grade.labs:
-        failing = [
-            fn
-            for fn in lab.functions
-            if fn.earned < fn.points and not fn.problem.startswith("not implemented")
-        ]
+        failing = [fn for fn in lab.functions if fn.earned < fn.points and fn.state != "not implemented"]
         if lab.problem or not failing:
             continue
         number = lab.lab.number
@@ -115,7 +124,9 @@ def gradescope_json(grade: Grade) -> str:
             "score": prop.earned,
             "max_score": prop.points,
             "status": "passed" if prop.passed else "failed",
-            "output": _property_output(prop) if prop.feedback or prop.passed else fn.problem,
+            "output": printable(
+                cap(_property_output(prop) if prop.feedback or prop.passed else fn.problem, MAX_TEST_OUTPUT)
+            ),
             "visibility": "visible",
         }
         for lab in grade.labs
@@ -126,7 +137,7 @@ def gradescope_json(grade: Grade) -> str:
         "score": grade.earned,
         "max_score": grade.points,
         "execution_time": round(grade.seconds, 3),
-        "output": scoreboard(grade),
+        "output": printable(cap(scoreboard(grade), MAX_SCOREBOARD)),
         "tests": tests,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -144,35 +155,34 @@ def junit_xml(grade: Grade) -> str:
         for fn, prop in cases:
             case = ET.SubElement(suite, "testcase", classname=fn.function_id, name=prop.description)
             if not prop.passed:
-                text = "\n".join(prop.feedback) or fn.problem
+                text = printable(cap("\n".join(prop.feedback) or fn.problem, MAX_TEST_OUTPUT))
                 failure = ET.SubElement(case, "failure", message=(text.splitlines() or ["failed"])[0][:300])
                 failure.text = text
     if grade.problem:
         suite = ET.SubElement(root, "testsuite", name="grader", tests="1", failures="1")
         case = ET.SubElement(suite, "testcase", classname="autograder", name="the grader ran")
-        ET.SubElement(case, "failure", message=grade.problem[:300]).text = grade.problem
+        problem = printable(cap(grade.problem, MAX_TEST_OUTPUT))
+        ET.SubElement(case, "failure", message=problem[:300]).text = problem
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def markdown(grade: Grade) -> str:
-    """The scoreboard as Markdown, for a job summary or a pull-request comment."""
+    """The scoreboard as Markdown, for a job summary or a pull-request comment (at most `MAX_MARKDOWN`)."""
     out = [f"## {grade.total_line()}", ""]
     if grade.problem:
-        out += [f"> The grader could not finish: {_md(grade.problem)}", ""]
+        out += [f"> The grader could not finish: {escape_markdown(cap(grade.problem, 2000))}", ""]
     out += ["| Lab | Function | Points | Status |", "|---|---|---:|---|"]
     for lab in grade.labs:
         for fn in lab.functions:
             mark = "✅" if fn.earned == fn.points else "❌"
             out.append(
-                f"| {lab.lab.number} | `{fn.function_id}` | {fn.earned}/{fn.points} | {mark} {_md(_status(fn))} |"
+                f"| {lab.lab.number} | `{fn.function_id}` | {fn.earned}/{fn.points} | {mark} {escape_markdown(_status(fn))} |"
             )
-    details = _details(grade)
-    if details:
-        body = "\n".join(details).strip("\n")
-        out += ["", "<details><summary>What to fix</summary>", "", "```text", body.replace("```", "'''"), "```",
-                "", "</details>"]  # fmt: skip
-    return "\n".join(out) + "\n"
+    table = "\n".join(out) + "\n"
+    problems = [f"Lab {lab.lab.number}: {lab.problem}" for lab in grade.labs if lab.problem]
+    body = "\n".join([*problems, *_details(grade)]).strip("\n")
+    if not body:
+        return table
+    room = MAX_MARKDOWN - len(table) - 200
+    return table + "\n".join(["", "<details><summary>What to fix</summary>", "", "```text",
+                              fenced(cap(body, room)), "```", "", "</details>", ""])  # fmt: skip

@@ -4,12 +4,13 @@
 data with it; `InProcessModule` calls functions directly (for notebooks and for measuring what
 isolation costs). Both answer `call()` with an `Outcome`, or raise `CallAborted` when the call
 timed out or took the worker down: then the function's remaining properties are not run.
+
+Every call's `Outcome` is made by `autograder._worker.observe_call`, on either side.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import importlib.util
 import os
 import selectors
@@ -20,18 +21,26 @@ import subprocess
 import sys
 import time
 import traceback
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
 from autograder import jail
-from autograder.codec import decode, encode
+from autograder._worker import ImportReport, Outcome, observe_call
+from autograder.codec import MAX_BYTES, decode, encode
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TIME_LIMIT = 30.0
-MAX_REPLY_BYTES = 512 * 2**20
+"""Seconds a lab's imports may take in all: the first one and every restart after a time-out."""
+PROVIDED_HELPERS = ("labkit", "sft_corpus", "preference_kit")
+"""The helper modules that come with the labs (in `exercises/` beside the lab files)."""
+LEARNER_PACKAGES = (
+    "numpy",
+    "the Python standard library",
+    f"the provided helpers {', '.join(PROVIDED_HELPERS[:-1])} and {PROVIDED_HELPERS[-1]}",
+)
+"""What a lab file may import: the one list, shown when a learner imports anything else."""
 _LIVE_WORKERS: set[int] = set()
 """The process ids (= process group ids) of the workers started here and not closed yet."""
 
@@ -50,28 +59,6 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one call of a learner function did.
-
-    `kind` is "ok" (returned `value`), "raised" (an exception, by type name, class names and
-    message), "missing" (no such function), or "unsendable" (returned something that cannot
-    be carried back; `message` says what).
-    """
-
-    kind: str
-    value: Any = None
-    exception_type: str = ""
-    exception_classes: tuple[str, ...] = ()
-    message: str = ""
-    mutated: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    def raised(self, class_name: str) -> bool:
-        """True when the call raised an exception of that class or a subclass of it."""
-        return self.kind == "raised" and class_name in self.exception_classes
-
-
 class Aborted(BaseException):
     """Grading of a function cannot go on; the message says why, in the learner's words.
 
@@ -84,8 +71,24 @@ class CallAborted(Aborted):
     """The call did not finish: it timed out or its process died."""
 
 
+class CallTimedOut(CallAborted):
+    """The call ran longer than its limit, `limit` seconds."""
+
+    def __init__(self, message: str, limit: float) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class LabImportFailed(Aborted):
     """The lab's module did not import; the message is the error as the learner should see it."""
+
+
+def missing_package_message(package: str) -> str:
+    """One line for a lab file that imports a package the grading environment does not have."""
+    if package in PROVIDED_HELPERS:
+        return f"it imports `{package}`, a helper that comes with the labs: put {package}.py back beside your lab files."
+    return (f"it imports `{package}`, which is not installed where labs are graded. "
+            f"A lab file may use only {', '.join(LEARNER_PACKAGES[:-1])} and {LEARNER_PACKAGES[-1]}.")  # fmt: skip
 
 
 class LearnerModule(Protocol):
@@ -93,20 +96,16 @@ class LearnerModule(Protocol):
 
     def open(self) -> None: ...
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> Outcome: ...
+    def call(
+        self,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        time_limit: float | None = None,
+        lab_functions: tuple[str, ...] = (),
+    ) -> Outcome: ...
 
     def close(self) -> None: ...
-
-
-def _outcome_from_reply(reply: tuple) -> Outcome:
-    kind = reply[0]
-    if kind == "ok":
-        return Outcome("ok", value=reply[1], mutated=tuple(reply[2]), warnings=tuple(reply[3]))
-    if kind == "raised":
-        return Outcome("raised", exception_type=reply[1], exception_classes=tuple(reply[2]), message=reply[3])
-    if kind == "unsendable":
-        return Outcome("unsendable", message=reply[1])
-    return Outcome("missing")
 
 
 @dataclass
@@ -123,6 +122,8 @@ class IsolatedModule:
     _selector: selectors.BaseSelector | None = field(default=None, init=False, repr=False)
     _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
     _ready: bool = field(default=False, init=False, repr=False)
+    _imported: bool = field(default=False, init=False, repr=False)
+    _import_seconds: float = field(default=0.0, init=False, repr=False)
 
     def start(self) -> None:
         """Start the worker without waiting for it: its import overlaps with other grading."""
@@ -150,25 +151,63 @@ class IsolatedModule:
     def open(self) -> None:
         """Start the worker if needed and wait until the lab is imported.
 
-        Raises `LabImportFailed` when the lab does not import.
+        Raises `LabImportFailed` when the lab does not import the first time (an error, a hang, a
+        dead process), and `CallAborted` when a restart after a time-out fails or would take the
+        lab's imports past `IMPORT_TIME_LIMIT` seconds in all.
         """
+        if self._ready:
+            return
+        remaining = IMPORT_TIME_LIMIT - self._import_seconds
+        if remaining <= 0:
+            raise CallAborted(f"not run: restarting your lab after a time-out re-imports it, and its imports "
+                              f"have used the {IMPORT_TIME_LIMIT:g} s they may take in all")  # fmt: skip
         self.start()
-        if not self._ready:
-            reply = self._receive(IMPORT_TIME_LIMIT, f"while importing (limit {IMPORT_TIME_LIMIT:g} s)")
-            if reply[0] == "import-error":
-                self.close()
-                raise LabImportFailed(reply[4].strip() or f"{reply[1]}: {reply[3]}")
-            self._ready = True
+        started = time.monotonic()
+        try:
+            reply = self._receive(
+                remaining, f"while importing your lab (its imports may take {IMPORT_TIME_LIMIT:g} s in all)"
+            )
+        except CallAborted as abort:
+            if self._imported:
+                raise
+            raise LabImportFailed(f"it did not finish importing: {abort}") from None
+        finally:
+            self._import_seconds += time.monotonic() - started
+        try:
+            report = ImportReport.from_wire(reply)
+        except ValueError:
+            self.close()
+            raise LabImportFailed("its process sent a reply the grader cannot read while importing") from None
+        if report.kind == "import-error":
+            self.close()
+            raise LabImportFailed(_import_error_text(report))
+        self._ready = self._imported = True
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> Outcome:
-        """Run `name(*args, **kwargs)` in the worker and return what happened."""
+    def call(
+        self,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        time_limit: float | None = None,
+        lab_functions: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Run `name(*args, **kwargs)` in the worker and return what happened.
+
+        `time_limit` (default: the module's) bounds the call alone, not the import of a restart.
+        """
         self.open()
         assert self._socket is not None
+        limit = time_limit or self.time_limit
         try:
-            self._socket.sendall(_frame(encode(("call", name, args, kwargs))))
+            self._socket.sendall(_frame(encode(("call", name, args, kwargs, list(lab_functions)))))
         except OSError:
             raise self._died("before the call could be sent") from None
-        return _outcome_from_reply(self._receive(self.time_limit, f"after {self.time_limit:g} s"))
+        reply = self._receive(limit, f"after {limit:g} s")
+        try:
+            return Outcome.from_wire(reply)
+        except (ValueError, TypeError):
+            self.close()
+            raise CallAborted("the learner's process sent a reply the grader cannot read") from None
 
     def close(self) -> None:
         """Stop the worker process (it is started again on the next call)."""
@@ -188,12 +227,12 @@ class IsolatedModule:
         deadline = time.monotonic() + limit
         try:
             size = struct.unpack("<Q", self._read(8, deadline))[0]
-            if size > MAX_REPLY_BYTES:
-                raise self._died(f"after sending a reply of {size} bytes")
+            if size > MAX_BYTES:
+                raise self._died(f"after sending a reply of {size} bytes (the limit is {MAX_BYTES})")
             return decode(self._read(size, deadline))
         except TimeoutError:
             self.close()
-            raise CallAborted(f"timed out {timeout_words}") from None
+            raise CallTimedOut(f"timed out {timeout_words}", limit) from None
         except (EOFError, OSError, ValueError):
             raise self._died("while running the call") from None
 
@@ -239,6 +278,13 @@ def _worker_environment() -> dict[str, str]:
     return env
 
 
+def _import_error_text(report: ImportReport) -> str:
+    """What the learner sees when the lab does not import: the missing package, or the error."""
+    if report.missing.isidentifier():
+        return missing_package_message(report.missing)
+    return report.report.strip() or f"{report.exception_type}: {report.message}"
+
+
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "no exit status"
@@ -277,30 +323,22 @@ class InProcessModule:
         """Wrap a module that is already imported."""
         return cls(vars(module))
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> Outcome:
-        """Run `name(*args, **kwargs)` here, on deep copies to detect in-place changes."""
-        function = self.namespace.get(name)
-        if not callable(function):
-            return Outcome("missing")
-        inputs = (*args, *kwargs.values())
-        copies = copy.deepcopy((args, kwargs))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                value = function(*copies[0], **copies[1])
-            except Exception as error:
-                classes = tuple(c.__name__ for c in type(error).__mro__)
-                return Outcome("raised", exception_type=type(error).__name__, exception_classes=classes,
-                               message=str(error))  # fmt: skip
-        names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
-        after = (*copies[0], *copies[1].values())
-        mutated = tuple(n for n, a, b in zip(names, inputs, after, strict=True) if encode(a) != encode(b))
+    def call(
+        self,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        time_limit: float | None = None,
+        lab_functions: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Run `name(*args, **kwargs)` here, on copies of the inputs (no time limit)."""
+        outcome = observe_call(self.namespace, name, args, kwargs, lab_functions, copy_inputs=True)
+        if outcome.kind != "ok":
+            return outcome
         try:
-            value = decode(encode(value))
+            return outcome._replace(value=decode(encode(outcome.value)))  # as the worker would send it
         except TypeError as error:
             return Outcome("unsendable", message=str(error))
-        messages = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
-        return Outcome("ok", value=value, mutated=mutated, warnings=messages)
 
     def open(self) -> None:
         """Nothing to start: the module is imported already."""

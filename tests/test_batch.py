@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,7 +108,7 @@ def test_csv_parses_back_to_the_json_reports(graded: dict) -> None:
             report["score"],
         )
     header = (graded["root"] / "grades.csv").read_text().splitlines()
-    assert header[0] == f"student,total,max,{LAB}"
+    assert header[0] == f"student,total,max,{LAB},problem"
     assert any(line.startswith('"Doe, Jane",') for line in header)
 
 
@@ -120,3 +122,67 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path / "missing"), "--csv", str(tmp_path / "g.csv")])
     assert exit_info.value.code == 2
+
+
+KILL_PARENTS = """
+import os, signal
+_pid = os.getppid()
+while _pid > 1:  # every process above this one: the student's grader, the batch, ...
+    try:
+        with open(f"/proc/{_pid}/stat", "rb") as _handle:
+            _parent = int(_handle.read().rsplit(b")", 1)[1].split()[1])
+        os.kill(_pid, signal.SIGKILL) if b"autograder" in open(f"/proc/{_pid}/cmdline", "rb").read() else None
+    except OSError:
+        break
+    _pid = _parent
+"""
+EXIT_AT_IMPORT = "\n\nimport os\nos._exit(0)\n"
+SPINNER = """
+import os
+for _ in range(16):
+    if os.fork() == 0:
+        while True:
+            pass
+"""
+REWRITER = """
+import glob, os
+_pid = os.getppid()
+while _pid > 1:  # find SUBMISSIONS_DIR on the batch's command line and rewrite every lab file in it
+    try:
+        _argv = open(f"/proc/{_pid}/cmdline", "rb").read().decode().split("\\0")
+        with open(f"/proc/{_pid}/stat", "rb") as _handle:
+            _pid = int(_handle.read().rsplit(b")", 1)[1].split()[1])
+    except OSError:
+        break
+    for _arg in _argv:
+        for _path in glob.glob(os.path.join(_arg, "*", "lab1_sft.py")):
+            with open(_path, "w") as _out:
+                _out.write("raise SystemExit")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_hostile_students_cost_only_their_own_row(tmp_path: Path) -> None:
+    """One student kills every grader above them, one exits at import, one spins 16 processes,
+    one rewrites everybody's files; the honest students keep full marks and the CSV is written."""
+    solution = (ROOT / "solutions" / f"{LAB}.py").read_text()
+    students = {"a-killer": KILL_PARENTS, "b-exiter": EXIT_AT_IMPORT, "c-spinner": SPINNER,
+                "d-rewriter": REWRITER, "e-honest": "", "f-honest": ""}  # fmt: skip
+    submissions = tmp_path / "submissions"
+    for student, attack in students.items():
+        folder = submissions / student
+        folder.mkdir(parents=True)
+        for helper in ("labkit.py", "sft_corpus.py"):
+            shutil.copy(ROOT / "solutions" / helper, folder / helper)
+        (folder / f"{LAB}.py").write_text(_with(solution, attack))
+    started = time.monotonic()
+    status = main([str(submissions), "--csv", str(tmp_path / "g.csv"), "--lab", "1", "--jobs", "2"])
+    assert time.monotonic() - started < 240
+    with (tmp_path / "g.csv").open(newline="", encoding="utf-8") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert sorted(rows) == sorted(students) and status == 1
+    full = sum(info.points for info in catalog() if info.lab == LAB)
+    assert int(rows["e-honest"]["total"]) == int(rows["f-honest"]["total"]) == full
+    assert int(rows["b-exiter"]["total"]) == 0
+    assert "processes" in rows["c-spinner"]["problem"]
+    assert rows["a-killer"]["problem"], rows

@@ -20,8 +20,11 @@ fi
 
 cd "$trusted"
 status=0
-python -E -s -m autograder --submission "$submission" --fail-under 0 \
-  --json "$results/results.json" --markdown "$results/scoreboard.md" --junit "$results/junit.xml" \
+# The runner's command files (GITHUB_ENV, GITHUB_STEP_SUMMARY, ...) stay out of reach of learner
+# code, which could read them from the grader's environment: the grader does not get them.
+env -u GITHUB_ENV -u GITHUB_STEP_SUMMARY -u GITHUB_OUTPUT -u GITHUB_PATH -u GITHUB_STATE \
+  python -E -s -m autograder --submission "$submission" --fail-under 0 \
+  --json "$results/results.json" --junit "$results/junit.xml" \
   "${@:3}" || status=$?
 # 0 and 1 are grades (the score is in the results); 2, or no results, means the grader did not run.
 [ "$status" -le 1 ] && [ -s "$results/results.json" ]

@@ -1,12 +1,17 @@
-"""Publish a grading run's results in a GitHub Actions job: summary and annotations.
+"""Publish a pull request's grade: job summary, annotations and the comment's body.
 
-    python .github/scripts/report_grade.py RESULTS_DIR
+    python .github/scripts/report_grade.py RESULTS_DIR COMMENT_FILE
 
-Reads `results.json` (Gradescope schema) and `scoreboard.md` written by the grader, appends the
-scoreboard to `$GITHUB_STEP_SUMMARY` and prints one `::error` annotation per failing function.
-Everything read comes from learner-influenced output, so every annotation is escaped as the
-workflow-command rules require and all output runs inside a stop-commands block except the
-annotations themselves.
+Runs in the workflow's `report` job, which runs no learner code but reads what the `grade` job
+(which did) uploaded. So nothing written there is pasted: the script reads only
+`RESULTS_DIR/results.json`, checks it against the Gradescope schema the grader writes,
+recomputes every score from the tests (a property is all or nothing: a passed test scores its
+`max_score`, a failed one 0, whatever `score` says),
+and rebuilds the scoreboard itself, with every piece of text capped and escaped
+(`autograder.text`, standard library only). A missing, oversized or malformed file gives a
+scoreboard that says so. It writes the comment's body (with its marker) to COMMENT_FILE,
+appends it to `$GITHUB_STEP_SUMMARY`, and prints one escaped `::error` annotation per failing
+function; all other output runs inside a stop-commands block.
 """
 
 from __future__ import annotations
@@ -16,6 +21,21 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the base checkout's autograder.text
+
+from autograder.text import cap, escape_markdown, fenced
+
+MARKER = "<!-- autograder-scoreboard -->"
+MAX_RESULTS_BYTES = 8 * 2**20
+MAX_TESTS = 2000
+MAX_COMMENT = 60_000
+"""Characters of the comment (GitHub accepts 65,536) and of the job summary (1 MiB)."""
+
+
+class Malformed(ValueError):
+    """results.json is not what the grader writes."""
 
 
 def escape_data(text: str) -> str:
@@ -28,38 +48,114 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(results: dict) -> list[str]:
-    """One `::error` line per function that lost points, pointing at its lab file."""
-    failing: dict[str, list[str]] = {}
-    for test in results.get("tests", []):
-        if test.get("status") != "passed":
-            function = str(test.get("name", "")).split(":", 1)[0]
-            failing.setdefault(function, []).append(str(test.get("output", "")))
+def load_tests(path: Path) -> list[dict[str, Any]]:
+    """The tests of a results.json, validated: name, score, max_score, status and output each."""
+    if not path.is_file():
+        raise Malformed("the grading job left no results.json")
+    if path.stat().st_size > MAX_RESULTS_BYTES:
+        raise Malformed(f"results.json is larger than {MAX_RESULTS_BYTES} bytes")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise Malformed(f"results.json is not valid JSON ({error.__class__.__name__})") from None
+    tests = document.get("tests") if isinstance(document, dict) else None
+    if not isinstance(tests, list) or not tests or len(tests) > MAX_TESTS:
+        raise Malformed("results.json has no valid list of tests")
+    checked = []
+    for test in tests:
+        if not (isinstance(test, dict) and isinstance(test.get("name"), str) and ":" in test["name"]
+                and isinstance(test.get("output", ""), str) and test.get("status") in ("passed", "failed")):  # fmt: skip
+            raise Malformed("a test in results.json does not have the grader's fields")
+        points = [test.get("score"), test.get("max_score")]
+        if not all(isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p <= 1000 for p in points):
+            raise Malformed("a test in results.json has an invalid score")
+        passed = test["status"] == "passed"
+        checked.append({"name": test["name"], "score": float(points[1]) if passed else 0.0,
+                        "max_score": float(points[1]), "passed": passed, "output": str(test.get("output", ""))})  # fmt: skip
+    return checked
+
+
+def functions(tests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per graded function (the part of a test's name before ':'): earned, possible, failures."""
+    table: dict[str, dict[str, Any]] = {}
+    for test in tests:
+        name = test["name"].split(":", 1)[0].strip()
+        row = table.setdefault(name, {"earned": 0.0, "possible": 0.0, "failed": []})
+        row["earned"] += test["score"]
+        row["possible"] += test["max_score"]
+        if not test["passed"]:
+            row["failed"].append(test)
+    return table
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def scoreboard(tests: list[dict[str, Any]]) -> str:
+    """The comment's Markdown, rebuilt from the tests alone, within `MAX_COMMENT` characters."""
+    table = functions(tests)
+    earned, possible = sum(r["earned"] for r in table.values()), sum(r["possible"] for r in table.values())
+    percent = 100.0 * earned / possible if possible else 0.0
+    out = [MARKER, f"## Score: {_points(earned)}/{_points(possible)} ({percent:.1f} %)", "",
+           "| Function | Points | Status |", "|---|---:|---|"]  # fmt: skip
+    for name, row in list(table.items())[:200]:
+        ok = not row["failed"]
+        status = "ok" if ok else f"{len(row['failed'])} properties fail"
+        out.append(f"| {escape_markdown(cap(name, 100))} | {_points(row['earned'])}/{_points(row['possible'])} "
+                   f"| {'✅' if ok else '❌'} {status} |")  # fmt: skip
+    head = "\n".join(out) + "\n"
+    details = "\n\n".join(
+        f"{test['name']}\n{test['output']}" for row in table.values() for test in row["failed"]
+    )
+    if not details:
+        return head
+    room = MAX_COMMENT - len(head) - 200
+    return head + "\n".join(["", "<details><summary>What to fix</summary>", "", "```text",
+                             fenced(cap(details, room)), "```", "", "</details>", ""])  # fmt: skip
+
+
+def problem_comment(problem: str) -> str:
+    """The comment when there is no valid results file."""
+    return (f"{MARKER}\n## The grade could not be computed\n\n{escape_markdown(problem)}.\n\n"
+            "The grading job did not leave valid results: see its log in the Checks tab.\n")  # fmt: skip
+
+
+def annotations(tests: list[dict[str, Any]]) -> list[str]:
+    """One `::error` line per function that lost points (at most 20), pointing at its lab file."""
     lines = []
-    for function, outputs in failing.items():
-        lab = function.split(".", 1)[0]
-        title = escape_property(f"{function} loses points")
-        message = escape_data("\n\n".join(outputs)[:4000])
-        lines.append(f"::error file=exercises/{escape_property(lab)}.py,title={title}::{message}")
+    for name, row in list(functions(tests).items()):
+        if row["failed"] and len(lines) < 20:
+            lab = name.split(".", 1)[0]
+            title = escape_property(cap(f"{name} loses points", 200))
+            message = escape_data(cap("\n\n".join(t["output"] for t in row["failed"]), 4000))
+            lines.append(
+                f"::error file=exercises/{escape_property(cap(lab, 100))}.py,title={title}::{message}"
+            )
     return lines
 
 
-def main(folder: str) -> int:
-    """Write the summary and print the annotations."""
-    results_dir = Path(folder)
-    results = json.loads((results_dir / "results.json").read_text(encoding="utf-8"))
+def main(folder: str, comment_file: str) -> int:
+    """Write the comment and the summary, print the annotations."""
+    try:
+        tests = load_tests(Path(folder) / "results.json")
+    except Malformed as problem:
+        tests, body = [], problem_comment(str(problem))
+    else:
+        body = scoreboard(tests)
+    Path(comment_file).write_text(body, encoding="utf-8")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
-            out.write((results_dir / "scoreboard.md").read_text(encoding="utf-8"))
-    for line in annotations(results):
+            out.write(body.removeprefix(MARKER + "\n"))
+    for line in annotations(tests):
         print(line)
     token = uuid.uuid4().hex
     print(f"::stop-commands::{token}")
-    print(f"Score: {results.get('score')}/{results.get('max_score')}")
+    print(body.splitlines()[1])
     print(f"::{token}::")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2]))

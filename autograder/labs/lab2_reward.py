@@ -346,7 +346,7 @@ preference_loss_grad.rejects(LOSS_ERRORS)
 
 # --- fit_reward_model -----------------------------------------------------------------------
 
-fit_reward_model = LAB.function("fit_reward_model")
+fit_reward_model = LAB.function("fit_reward_model", time_limit=30.0, faster="Newton's method (a few steps)")
 
 
 @st.composite

@@ -1,41 +1,52 @@
 """Grade a whole class of `.py` submissions in parallel, with the same grader as `python -m autograder`.
 
     python -m autograder.tools.batch SUBMISSIONS_DIR --csv grades.csv [--jobs N] [--json-dir DIR]
-                               [--lab N ...] [--timeout SECONDS]
+                               [--lab N ...] [--timeout SECONDS] [--student-timeout SECONDS]
 
 Every folder `SUBMISSIONS_DIR/<student>/` holds that student's `lab1_sft.py` ... `lab4_dpo.py`
-(and the provided helpers). Students are graded in a process pool, one student per pool
-process and a fresh pool process per student (`max_tasks_per_child=1`); inside it,
-`grade_submission` runs each lab's code in its own isolated worker with the per-call time
-limit, so no student can touch another's grade. A plain-text progress bar goes to stderr.
+(and the provided helpers). Students are isolated from each other: every student's top-level
+`.py` files are read into memory before any student's code runs, and each student is graded by
+a grader process of its own (`python -m autograder`, one lab at a time) on a private copy of
+those files. That process and everything it starts are watched: a student whose processes
+(and threads) outnumber `MAX_TASKS`, so that they would take other students' CPU, or whose
+grading outlasts `--student-timeout`, is stopped, and their row says so.
 
-The CSV (Python's `csv` module, so a name with a comma stays one field) has one row per student:
-`student,total,max,<lab module>...`; `--json-dir` also writes each student's Gradescope
-`results.json` as `<student>.json`. Exit status: 0 when every student was graded, 1 when the
-grader failed on some student (their row scores 0 and names the problem on stderr), 2 on bad
-arguments.
+The CSV (Python's `csv` module, so a name with a comma stays one field) has one row per student,
+always, whatever a student's code does: `student,total,max,<lab module>...,problem`; `--json-dir`
+also writes each student's Gradescope `results.json` as `<student>.json`. A plain-text progress
+bar goes to stderr. Exit status: 0 when every student was graded, 1 when some student could not
+be (their row scores 0 and names the problem), 2 on bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from autograder.cli import grade_submission, write_results
-from autograder.labs import LAB_MODULES, available_labs
-from autograder.report import Grade
+from autograder.engine import REPO_ROOT
+from autograder.labs import LAB_MODULES, available_labs, load_lab
+from autograder.supervisor import become_subreaper, children, kill_strays
+
+MAX_TASKS = 12
+"""Processes and threads one student's grading may have at once (the grader's own take 3 to 5)."""
+MAX_FILE_BYTES = 4 * 2**20
+"""A student's file larger than this is not graded."""
 
 
 @dataclass(frozen=True)
 class StudentGrade:
-    """One student's scores, as plain data that crosses process boundaries."""
+    """One student's scores, as plain data."""
 
     student: str
     labs: dict[str, tuple[int, int]]  # lab module -> (earned, possible)
@@ -50,17 +61,6 @@ class StudentGrade:
     def max(self) -> int:
         """Points possible."""
         return sum(possible for _, possible in self.labs.values())
-
-
-def grade_student(folder: Path, labs: list[int], time_limit: float, json_dir: Path | None) -> StudentGrade:
-    """Grade one student's folder (runs in a pool process); write their JSON report if asked."""
-    started = time.perf_counter()
-    results = grade_submission(folder, labs, time_limit)
-    if json_dir is not None:
-        write_results(
-            Grade(results, time.perf_counter() - started), {"json": json_dir / f"{folder.name}.json"}
-        )
-    return StudentGrade(folder.name, {r.lab.module: (r.earned, r.points) for r in results})
 
 
 class Progress:
@@ -85,6 +85,122 @@ class Progress:
         self.stream.flush()
 
 
+def read_files(folder: Path) -> dict[str, bytes]:
+    """A student's regular top-level `.py` files (no symlinks, none too large), read now."""
+    files = {}
+    for path in sorted(folder.iterdir()):
+        if (
+            path.suffix == ".py"
+            and path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_size <= MAX_FILE_BYTES
+        ):
+            files[path.name] = path.read_bytes()
+    return files
+
+
+@dataclass
+class _Student:
+    """A student being graded: their grader process and private folder."""
+
+    name: str
+    process: subprocess.Popen
+    folder: Path
+    deadline: float
+
+
+def _start(
+    name: str, files: dict[str, bytes], labs: list[int], time_limit: float, deadline: float
+) -> _Student:
+    folder = Path(tempfile.mkdtemp(prefix="grade-"))
+    submission = folder / "submission"
+    submission.mkdir()
+    for file_name, data in files.items():
+        (submission / file_name).write_bytes(data)
+    command = [sys.executable, "-E", "-s", "-m", "autograder", "--submission", str(submission), "--jobs", "1",
+               "--timeout", str(time_limit), "--fail-under", "0", "--json", str(folder / "results.json"),
+               *(a for n in labs for a in ("--lab", str(n)))]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    return _Student(name, process, folder, time.monotonic() + deadline)
+
+
+def _tasks(root: int) -> int:
+    """The processes and threads of the tree under `root` (Linux /proc; 0 elsewhere)."""
+    parents: dict[int, int] = {}
+    threads: dict[int, int] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(entry)], threads[int(entry)] = int(fields[1]), int(fields[17])
+    tree, changed = {root}, True
+    while changed:
+        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
+        changed, tree = grown != tree, grown
+    return sum(threads.get(pid, 0) for pid in tree)
+
+
+def _stop(student: _Student) -> None:
+    try:
+        os.killpg(student.process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    student.process.kill()
+    student.process.wait()
+
+
+def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | None) -> StudentGrade:
+    """The student's row, from the results file their grader wrote (validated), or 0 and `problem`."""
+    empty = _zero(labs)
+    try:
+        if problem:
+            return StudentGrade(student.name, empty, problem)
+        try:
+            report = json.loads((student.folder / "results.json").read_text(encoding="utf-8"))
+            scores = _lab_scores(report, labs)
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            code = student.process.returncode
+            if code is not None and code < 0:
+                return StudentGrade(
+                    student.name, empty, f"their grader was killed (signal {-code}), e.g. by their code"
+                )
+            return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
+        if json_dir is not None:
+            shutil.copy(student.folder / "results.json", json_dir / f"{student.name}.json")
+        return StudentGrade(
+            student.name, scores, "grader could not run" if student.process.returncode == 2 else ""
+        )
+    finally:
+        shutil.rmtree(student.folder, ignore_errors=True)
+
+
+def _zero(labs: list[int]) -> dict[str, tuple[int, int]]:
+    """Every lab scored 0 of its points."""
+    return {LAB_MODULES[n]: (0, load_lab(n).points) for n in labs}
+
+
+def _lab_scores(report: dict, labs: list[int]) -> dict[str, tuple[int, int]]:
+    """Each lab's (earned, possible), recomputed from the report's tests."""
+    scores = {LAB_MODULES[n]: (0, 0) for n in labs}
+    for test in report["tests"]:
+        lab = str(test["name"]).split(".", 1)[0]
+        if (
+            lab in scores
+            and isinstance(test["score"], int | float)
+            and isinstance(test["max_score"], int | float)
+        ):
+            earned, possible = scores[lab]
+            scores[lab] = (earned + int(test["score"]), possible + int(test["max_score"]))
+    return scores
+
+
 def grade_class(
     submissions: Path,
     labs: list[int],
@@ -93,36 +209,59 @@ def grade_class(
     time_limit: float = 2.0,
     json_dir: Path | None = None,
     progress: bool = True,
+    student_timeout: float = 900.0,
 ) -> list[StudentGrade]:
-    """Grade every student folder under `submissions`, in parallel; rows sorted by student."""
+    """Grade every student folder under `submissions`, `jobs` students at once; rows sorted by student."""
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files = {folder.name: read_files(folder) for folder in folders}  # before any student's code runs
     if json_dir is not None:
         json_dir.mkdir(parents=True, exist_ok=True)
     bar = Progress(len(folders)) if progress and folders else None
-    grades: list[StudentGrade] = []
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, max_tasks_per_child=1) as pool:
-        futures = {pool.submit(grade_student, f, labs, time_limit, json_dir): f for f in folders}
-        for future in as_completed(futures):
-            folder = futures[future]
-            try:
-                grades.append(future.result())
-            except Exception as error:  # the grader failed on this student: score 0, say why
-                empty = {LAB_MODULES[n]: (0, 0) for n in labs}
-                grades.append(StudentGrade(folder.name, empty, f"grader failed: {error!r}"))
-            if bar:
-                bar.advance(folder.name)
-    return sorted(grades, key=lambda g: g.student)
+    become_subreaper()
+    before = set(children())
+    queue, running, grades = list(files), [], {}
+    try:
+        while queue or running:
+            while queue and len(running) < (jobs or os.cpu_count() or 1):
+                name = queue.pop(0)
+                running.append(_start(name, files[name], labs, time_limit, student_timeout))
+            time.sleep(0.1)
+            for student in list(running):
+                problem = ""
+                if student.process.poll() is None:
+                    if _tasks(student.process.pid) > MAX_TASKS:
+                        problem = f"stopped: the code started more than {MAX_TASKS} processes or threads"
+                    elif time.monotonic() > student.deadline:
+                        problem = f"stopped: grading took longer than {student_timeout:g} s"
+                    else:
+                        continue
+                    _stop(student)
+                running.remove(student)
+                kill_strays(before | {s.process.pid for s in running})
+                grades[student.name] = _result(student, labs, problem, json_dir)
+                if bar:
+                    bar.advance(student.name)
+    finally:
+        for student in running:
+            _stop(student)
+            grades.setdefault(student.name, _result(student, labs, "interrupted", None))
+        kill_strays(before)
+    for name in files:
+        grades.setdefault(name, StudentGrade(name, _zero(labs), "not graded"))
+    return [grades[name] for name in sorted(grades)]
 
 
 def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
-    """`student,total,max,<lab>...`, one row per student."""
+    """`student,total,max,<lab>...,problem`, one row per student."""
     modules = [LAB_MODULES[n] for n in labs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "total", "max", *modules])
+        writer.writerow(["student", "total", "max", *modules, "problem"])
         for g in grades:
-            writer.writerow([g.student, g.total, g.max, *(g.labs.get(m, (0, 0))[0] for m in modules)])
+            writer.writerow(
+                [g.student, g.total, g.max, *(g.labs.get(m, (0, 0))[0] for m in modules), g.problem]
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,16 +277,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="grade only lab N (repeatable)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
                         help="time limit of one call of a student's code (default 2)")  # fmt: skip
+    parser.add_argument("--student-timeout", type=float, default=900.0, metavar="SECONDS",
+                        help="time limit of one student's whole grading (default 900)")  # fmt: skip
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"no folder {args.submissions}")
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be >= 1")
     labs = sorted(set(args.lab or available_labs()))
-    grades = grade_class(
-        args.submissions, labs, jobs=args.jobs, time_limit=args.timeout, json_dir=args.json_dir
-    )
-    write_csv(grades, args.csv, labs)
+    grades: list[StudentGrade] = []
+    try:
+        grades = grade_class(args.submissions, labs, jobs=args.jobs, time_limit=args.timeout,
+                             json_dir=args.json_dir, student_timeout=args.student_timeout)  # fmt: skip
+    finally:
+        write_csv(grades, args.csv, labs)
     for g in grades:
         if g.problem:
             print(f"{g.student}: {g.problem}", file=sys.stderr)

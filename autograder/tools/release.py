@@ -133,9 +133,10 @@ def code_lines(text: str) -> tuple[str, ...]:
 
 def solution_bodies() -> dict[str, tuple[str, ...]]:
     """`lab file: function` -> the code lines of that function's solution region in `solutions/`."""
-    bodies = {}
+    bodies: dict[str, tuple[str, ...]] = {}
+    region: list[str] | None
     for path in sorted(SOLUTIONS.glob("lab[0-9]_*.py")):
-        function, region = "", None
+        function, region = "", None  # the function being read, and its region's lines while inside one
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("def "):
                 function = line[4:].split("(", 1)[0]

@@ -1,0 +1,4 @@
+"""Lab 1 that never finishes importing."""
+
+while True:
+    pass
