@@ -215,12 +215,14 @@ def grpo_objective_grad(
 # --- the demo: GRPO on a token-level policy over arithmetic prompts ----------------------------
 
 SEED = 5
-PROMPTS = ("2+3", "4+4", "7+5", "9+8", "23+19", "58+67")
+PROMPTS = ("7+5", "9+8", "6+7", "8+8", "23+19", "58+67")
 """The prompts; the checker's answer is their sum, written in decimal digits and ended by EOS."""
-BOOSTS = (3.0, 2.6, 2.0, 1.6, 1.2, 0.8)
+BOOSTS = (3.0, 2.6, 2.2, 1.8, 1.4, 0.8)
 """How much the starting policy (the "SFT model") already favours each prompt's answer tokens."""
 EOS = 10
 VOCAB = 11
+BOS = VOCAB
+"""The previous token at position 0 (not a token the policy can emit)."""
 LENGTH = 8
 """T: the longest response, in tokens (EOS included)."""
 GROUP = 8
@@ -228,8 +230,10 @@ STEPS = 60
 EPOCHS = 4
 LR = 8.0
 CLIP_EPS = 0.2
-EVAL_SAMPLES = 128
-KS = (1, 4, 16, 64)
+EVAL_SAMPLES = 4096
+LENGTH_SAMPLES = 1024
+LENGTH_SEEDS = (5, 6, 7)
+KS = (1, 16, 256)
 CHECKPOINTS = (0, 10, 20, 30, 45, 60)
 AGGREGATIONS = ("sequence", "token", "constant")
 
@@ -241,25 +245,28 @@ def answer_tokens(prompt: str) -> list[int]:
 
 
 def initial_logits() -> dict[str, np.ndarray]:
-    """The starting policy: logits = shared[t] + own[prompt, t], every prompt's answer favoured a little.
+    """The starting policy: logits = shared[t, prev] + own[prompt, t, prev], the answer favoured a little.
 
-    `shared` (T, V) is used by every prompt, like the weights of a real model; `own` (P, T, V) is
-    each prompt's own table. EOS is a little more likely than a digit at every position, so
-    responses of every length occur.
+    The policy picks token t from the prompt, the position t and the previous token (BOS at
+    t = 0). `shared` (T, V + 1, V) is used by every prompt, like the weights of a real model;
+    `own` (P, T, V + 1, V) is each prompt's own table. EOS is a little more likely than a digit
+    everywhere, so responses of every length occur.
     """
-    shared = np.zeros((LENGTH, VOCAB))
-    shared[:, EOS] = 0.7
-    own = np.zeros((len(PROMPTS), LENGTH, VOCAB))
+    shared = np.zeros((LENGTH, VOCAB + 1, VOCAB))
+    shared[..., EOS] = 0.7
+    own = np.zeros((len(PROMPTS), LENGTH, VOCAB + 1, VOCAB))
     for p, (prompt, boost) in enumerate(zip(PROMPTS, BOOSTS, strict=True)):
-        for t, token in enumerate(answer_tokens(prompt)):
-            own[p, t, token] += boost
+        answer = answer_tokens(prompt)
+        for t, (previous, token) in enumerate(zip([BOS, *answer[:-1]], answer, strict=True)):
+            own[p, t, previous, token] += boost
     return {"shared": shared, "own": own}
 
 
 def policy_log_probs(params: dict[str, np.ndarray]) -> np.ndarray:
-    """log pi(token | prompt, position), shape (P, T, V)."""
+    """log pi(token | prompt, position, previous token), shape (P, T, V + 1, V)."""
     z = params["shared"][None] + params["own"]
-    return z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
 
 
 def sample_responses(rng: np.random.Generator, log_probs: np.ndarray, prompts: np.ndarray) -> dict[str, Any]:
@@ -267,46 +274,61 @@ def sample_responses(rng: np.random.Generator, log_probs: np.ndarray, prompts: n
 
     A response stops at its first EOS (included); one without EOS runs to T tokens.
     """
-    cumulative = np.cumsum(np.exp(log_probs[prompts]), axis=-1)
-    u = rng.random((prompts.size, LENGTH, 1)) * cumulative[..., -1:]
-    tokens = np.minimum((cumulative < u).sum(axis=-1), VOCAB - 1)
+    tokens = np.zeros((prompts.size, LENGTH), dtype=np.int64)
+    previous = np.full(prompts.size, BOS)
+    for t in range(LENGTH):
+        cumulative = np.cumsum(np.exp(log_probs[prompts, t, previous]), axis=-1)
+        u = rng.random((prompts.size, 1)) * cumulative[:, -1:]
+        tokens[:, t] = previous = np.minimum((cumulative < u).sum(axis=-1), VOCAB - 1)
     is_eos = tokens == EOS
     lengths = np.where(is_eos.any(axis=1), is_eos.argmax(axis=1) + 1, LENGTH)
     mask = np.arange(LENGTH)[None, :] < lengths[:, None]
     return {"prompts": prompts, "tokens": np.where(mask, tokens, 0), "mask": mask, "lengths": lengths}
 
 
-def verify(prompt: str, tokens: np.ndarray, length: int) -> float:
-    """The checker: 1.0 when the response is exactly the sum's digits followed by EOS, else 0.0."""
-    return float(list(tokens[:length]) == answer_tokens(prompt))
+def _states(batch: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(prompt, position, previous token) of every token of a batch, each (B, T), for indexing."""
+    tokens = batch["tokens"]
+    previous = np.concatenate([np.full((tokens.shape[0], 1), BOS), tokens[:, :-1]], axis=1)
+    positions = np.broadcast_to(np.arange(LENGTH), tokens.shape)
+    return np.broadcast_to(batch["prompts"][:, None], tokens.shape), positions, previous
+
+
+def verify(prompts: np.ndarray, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The checker program: 1.0 for a response that is exactly the sum's digits then EOS, else 0.0.
+
+    `prompts` (B,) index PROMPTS; `tokens` (B, T) hold 0 after each response's end.
+    """
+    answers = [answer_tokens(prompt) for prompt in PROMPTS]
+    expected = np.array([answer + [0] * (LENGTH - len(answer)) for answer in answers])[prompts]
+    right_length = lengths == np.array([len(answer) for answer in answers])[prompts]
+    return (right_length & np.all(tokens == expected, axis=1)).astype(np.float64)
 
 
 def rewards_of(batch: dict[str, Any]) -> np.ndarray:
     """The checker's reward for every response of a batch, shape (B,)."""
-    return np.array(
-        [
-            verify(PROMPTS[p], t, n)
-            for p, t, n in zip(batch["prompts"], batch["tokens"], batch["lengths"], strict=True)
-        ]
-    )
+    return verify(batch["prompts"], batch["tokens"], batch["lengths"])
 
 
 def token_log_probs(log_probs: np.ndarray, batch: dict[str, Any]) -> np.ndarray:
     """Per-token log-probabilities of a batch's responses, shape (B, T); 0 on padding."""
-    picked = np.take_along_axis(log_probs[batch["prompts"]], batch["tokens"][..., None], axis=-1)[..., 0]
+    picked = log_probs[(*_states(batch), batch["tokens"])]
     return np.where(batch["mask"], picked, 0.0)
 
 
-def ascent_step(params: dict[str, np.ndarray], batch: dict[str, Any], grad_logp: np.ndarray) -> None:
+def ascent_step(
+    params: dict[str, np.ndarray], log_probs: np.ndarray, batch: dict[str, Any], grad_logp: np.ndarray
+) -> None:
     """Chain rule from d J / d logp (B, T) to the logits, then one gradient-ascent step in place.
 
-    `d logp[b, t] / d z[prompt_b, t] = onehot(token) - pi(. | prompt_b, t)`.
+    `d logp[b, t] / d z[state] = onehot(token) - pi(. | state)` for the token's state; `log_probs`
+    is `policy_log_probs(params)`.
     """
-    pi = np.exp(policy_log_probs(params))[batch["prompts"]]
+    states = _states(batch)
+    pi = np.exp(log_probs[states])
     onehot = np.eye(VOCAB)[batch["tokens"]]
-    per_response = grad_logp[..., None] * (onehot - pi)
     grad_own = np.zeros_like(params["own"])
-    np.add.at(grad_own, batch["prompts"], per_response)
+    np.add.at(grad_own, states, grad_logp[..., None] * (onehot - pi))
     params["own"] += LR * grad_own
     params["shared"] += LR * grad_own.sum(axis=0)
 
@@ -321,13 +343,13 @@ def clip_fraction(
     return float(np.sum(clipped & mask) / mask.sum())
 
 
-def evaluate(rng: np.random.Generator, params: dict[str, np.ndarray]) -> dict[str, Any]:
-    """pass@k per prompt from EVAL_SAMPLES samples each, and the mean lengths of right and wrong answers."""
-    prompts = np.repeat(np.arange(len(PROMPTS)), EVAL_SAMPLES)
+def evaluate(rng: np.random.Generator, params: dict[str, np.ndarray], samples: int) -> dict[str, Any]:
+    """pass@k per prompt from `samples` samples each, and the mean lengths of right and wrong answers."""
+    prompts = np.repeat(np.arange(len(PROMPTS)), samples)
     batch = sample_responses(rng, policy_log_probs(params), prompts)
-    correct = rewards_of(batch).reshape(len(PROMPTS), EVAL_SAMPLES)
-    lengths = batch["lengths"].reshape(len(PROMPTS), EVAL_SAMPLES)
-    pass_k = np.array([[pass_at_k(EVAL_SAMPLES, int(c), k) for k in KS] for c in correct.sum(axis=1)])
+    correct = rewards_of(batch).reshape(len(PROMPTS), samples)
+    lengths = batch["lengths"].reshape(len(PROMPTS), samples)
+    pass_k = np.array([[pass_at_k(samples, int(c), k) for k in KS] for c in correct.sum(axis=1)])
     right, wrong = correct == 1, correct == 0
     return {
         "pass_k": pass_k,
@@ -336,63 +358,70 @@ def evaluate(rng: np.random.Generator, params: dict[str, np.ndarray]) -> dict[st
     }
 
 
-def train(aggregation: str, normalize_std: bool = True, report: bool = False) -> dict[str, Any]:
-    """GRPO from the starting policy; returns the evaluations at CHECKPOINTS and per-step statistics."""
-    rng = np.random.default_rng(SEED)
-    eval_rng = np.random.default_rng(SEED + 1)
+def train(
+    aggregation: str, seed: int = SEED, samples: int = EVAL_SAMPLES, verbose: bool = False
+) -> dict[str, Any]:
+    """GRPO from the starting policy; returns the evaluations at CHECKPOINTS and per-step statistics.
+
+    Every step samples GROUP responses per prompt from the current policy, scores them with the
+    checker, and takes EPOCHS gradient-ascent steps on the clipped surrogate of that batch.
+    """
+    rng, eval_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1000)
     params = initial_logits()
     prompts = np.repeat(np.arange(len(PROMPTS)), GROUP)
-    history: dict[str, Any] = {"evals": {}, "no_signal": [], "clip": [], "reward": [], "first_batch": None}
+    history: dict[str, Any] = {"evals": {}, "all_right": [], "all_wrong": [], "clip": [], "first_batch": None}
     for step in range(STEPS + 1):
         if step in CHECKPOINTS:
-            history["evals"][step] = evaluate(eval_rng, params)
-            if report:
-                evaluation = history["evals"][step]
-                print(f"  step {step:3d}: pass@1 {evaluation['pass_k'][:, 0].mean():.3f}", flush=True)
+            history["evals"][step] = evaluate(eval_rng, params, samples)
+            if verbose or step == STEPS:
+                pass_1 = history["evals"][step]["pass_k"][:, 0].mean()
+                print(f"  {aggregation!r}, seed {seed}: step {step:3d}, pass@1 {pass_1:.3f}", flush=True)
         if step == STEPS:
-            break
+            return history
         log_probs = policy_log_probs(params)
         batch = sample_responses(rng, log_probs, prompts)
         rewards = rewards_of(batch).reshape(len(PROMPTS), GROUP)
-        advantages = group_advantages(rewards, normalize_std=normalize_std).reshape(-1)
+        advantages = group_advantages(rewards).reshape(-1)
         if history["first_batch"] is None:
             history["first_batch"] = rewards
-        history["no_signal"].append(float(np.mean(np.all(rewards == rewards[:, :1], axis=1))))
-        history["reward"].append(float(rewards.mean()))
+        history["all_right"].append(float(np.mean(np.all(rewards == 1, axis=1))))
+        history["all_wrong"].append(float(np.mean(np.all(rewards == 0, axis=1))))
         logp_old = token_log_probs(log_probs, batch)
         fractions = []
         for _ in range(EPOCHS):
-            logp_new = token_log_probs(policy_log_probs(params), batch)
+            log_probs = policy_log_probs(params)
+            logp_new = token_log_probs(log_probs, batch)
             fractions.append(clip_fraction(logp_new, logp_old, advantages, batch["mask"]))
             grad = grpo_objective_grad(logp_new, logp_old, advantages, batch["mask"], CLIP_EPS, aggregation)
-            ascent_step(params, batch, grad)
+            ascent_step(params, log_probs, batch, grad)
         history["clip"].append(float(np.mean(fractions[1:])))  # the first epoch is on-policy: rho = 1
     return history
 
 
 def window_mean(values: list[float], step: int, width: int = 10) -> float:
-    """The mean of `values` over the `width` steps before `step` (the first steps for step 0)."""
+    """The mean of `values` over the `width` steps up to `step` (the first `width` steps for step 0)."""
     start = max(0, min(step, len(values)) - width)
     return float(np.mean(values[start : start + width]))
 
 
 def show_training(history: dict[str, Any]) -> None:
-    """Effects 1, 2 and the clip fraction: pass@k, groups without signal and clipping over training."""
-    labkit.heading("GRPO (token aggregation): pass@k, groups with no signal, clip fraction")
+    """Effects 1 and 2, and the clip fraction: pass@k, groups without signal and clipping over training."""
+    labkit.heading("GRPO ('token' aggregation): pass@k, groups with no signal, clip fraction")
     rows = []
     for step, evaluation in history["evals"].items():
-        pass_k = evaluation["pass_k"].mean(axis=0)
-        rows.append(
-            [step, *pass_k, window_mean(history["no_signal"], step), window_mean(history["clip"], step)]
-        )
-    headers = ["step", *(f"pass@{k}" for k in KS), "all-equal groups", "clip fraction"]
-    labkit.print_table(headers, rows, ["d", *[".3f"] * len(KS), ".2f", ".3f"])
-    print("(pass@k: mean over the prompts of the unbiased estimate from 128 samples each; the last two")
-    print(" columns: mean over the 10 training steps before the checkpoint, clip fraction over epochs 2-4)")
-    labkit.heading("pass@1 and pass@64 per prompt, before and after training")
+        stats = [window_mean(history[key], step) for key in ("all_right", "all_wrong", "clip")]
+        rows.append([step, *evaluation["pass_k"].mean(axis=0), sum(stats[:2]), *stats])
+    headers = ["step", *(f"pass@{k}" for k in KS), "no signal", "all right", "all wrong", "clip fraction"]
+    labkit.print_table(headers, rows, ["d", *[".3f"] * len(KS), ".2f", ".2f", ".2f", ".3f"])
+    print(
+        f"(pass@k: mean over the {len(PROMPTS)} prompts of the unbiased estimate from {EVAL_SAMPLES} samples"
+    )
+    print(" each; 'no signal': fraction of groups whose rewards are all equal, split into all right and all")
+    print(" wrong, and the clip fraction over epochs 2-4: means over the 10 training steps up to the step)")
+    labkit.heading(f"pass@1 and pass@{KS[-1]} per prompt, before and after training")
     first, last = history["evals"][CHECKPOINTS[0]]["pass_k"], history["evals"][CHECKPOINTS[-1]]["pass_k"]
     rows = [[PROMPTS[p], first[p, 0], last[p, 0], first[p, -1], last[p, -1]] for p in range(len(PROMPTS))]
-    labkit.print_table(["prompt", "pass@1 before", "after", "pass@64 before", "after"], rows,
+    labkit.print_table(["prompt", "pass@1 before", "after", f"pass@{KS[-1]} before", "after"], rows,
                        ["", ".3f", ".3f", ".3f", ".3f"])  # fmt: skip
 
 
@@ -416,35 +445,52 @@ def show_weights(rewards: np.ndarray) -> None:
     print("(weight: mean |advantage| of the group, i.e. how hard its responses push the policy)")
 
 
-def show_lengths(histories: dict[str, dict[str, Any]]) -> None:
-    """Effect 4: mean lengths of wrong and right answers under each aggregation, same seed and steps."""
-    labkit.heading("Length bias: mean length (tokens) of wrong and right answers, per aggregation")
+def mean_lengths(runs: list[dict[str, Any]], step: int, kind: str) -> float:
+    """The mean length of `kind` ("wrong" or "right") answers at `step`, averaged over runs."""
+    return float(np.mean([run["evals"][step][f"{kind}_length"] for run in runs]))
+
+
+def show_lengths(runs: dict[str, list[dict[str, Any]]]) -> None:
+    """Effect 4: mean lengths of wrong and right answers under each aggregation, same seeds and steps."""
+    labkit.heading("Why: the weight of each token of two wrong answers (A = -1) at rho = 1, T = 8")
+    mask = np.arange(LENGTH)[None, :] < np.array([[2], [6]])
+    zeros = np.zeros(mask.shape)
     rows = []
-    for step in CHECKPOINTS:
-        row: list[Any] = [step]
-        for aggregation in AGGREGATIONS:
-            evaluation = histories[aggregation]["evals"][step]
-            row += [evaluation["wrong_length"], evaluation["right_length"]]
-        rows.append(row)
+    for aggregation in AGGREGATIONS:
+        grad = grpo_objective_grad(zeros, zeros, np.array([-1.0, -1.0]), mask, CLIP_EPS, aggregation)
+        rows.append([aggregation, -grad[0, 0], -grad[0].sum(), -grad[1, 0], -grad[1].sum()])
+    labkit.print_table(["aggregation", "per token, L = 2", "whole answer", "per token, L = 6", "whole answer"],
+                       rows, ["", ".4f", ".4f", ".4f", ".4f"])  # fmt: skip
+    print("(the push down on each token is -gradient: 'sequence' pushes each token of the short answer")
+    print(" three times harder than each token of the long one)")
+    labkit.heading("Length bias: mean length (tokens, EOS included) of wrong and right answers")
+    rows = [
+        [step, *(mean_lengths(runs[a], step, kind) for a in AGGREGATIONS for kind in ("wrong", "right"))]
+        for step in CHECKPOINTS
+    ]
     headers = ["step"] + [f"{a} {kind}" for a in AGGREGATIONS for kind in ("wrong", "right")]
     labkit.print_table(headers, rows, ["d", *[".2f"] * 6])
-    rows = [[a, histories[a]["evals"][CHECKPOINTS[-1]]["pass_k"][:, 0].mean()] for a in AGGREGATIONS]
-    labkit.print_table(["aggregation", f"pass@1 at step {STEPS}"], rows, ["", ".3f"])
-    print(f"(same seed, {STEPS} steps of {EPOCHS} epochs, lr {LR} for every aggregation)")
+    rows = [[a, *(run["evals"][STEPS]["wrong_length"] for run in runs[a]),
+             np.mean([run["evals"][STEPS]["pass_k"][:, 0].mean() for run in runs[a]])] for a in AGGREGATIONS]  # fmt: skip
+    labkit.print_table(["aggregation", *(f"wrong, seed {s}" for s in LENGTH_SEEDS), f"pass@1 at step {STEPS}"],
+                       rows, ["", *[".2f"] * len(LENGTH_SEEDS), ".3f"])  # fmt: skip
+    print(
+        f"(means over seeds {', '.join(map(str, LENGTH_SEEDS))} and {LENGTH_SAMPLES} samples per prompt; every"
+    )
+    print(f" aggregation has the same seeds, {STEPS} steps of {EPOCHS} epochs and lr {LR})")
 
 
-def plot_all(plt: Any, folder: Path, histories: dict[str, dict[str, Any]]) -> None:
-    """The figures: pass@k and signal over training, the reweighting, the lengths."""
-    history = histories["token"]
+def plot_all(plt: Any, folder: Path, history: dict[str, Any], runs: dict[str, list[dict[str, Any]]]) -> None:
+    """The figures: pass@k, signal and clipping over training; the reweighting; the lengths."""
     steps = list(history["evals"])
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     for i, k in enumerate(KS):
-        left.plot(
-            steps, [history["evals"][s]["pass_k"][:, i].mean() for s in steps], marker="o", label=f"pass@{k}"
-        )
+        curve = [history["evals"][s]["pass_k"][:, i].mean() for s in steps]
+        left.plot(steps, curve, marker="o", label=f"pass@{k}")
     left.set(xlabel="training step", ylabel="mean over prompts", title="pass@k during GRPO")
     left.legend()
-    right.plot(history["no_signal"], label="groups with all-equal rewards")
+    right.plot(np.add(history["all_right"], history["all_wrong"]), label="groups with all-equal rewards")
+    right.plot(history["all_wrong"], label="... all wrong", linestyle="--")
     right.plot(history["clip"], label="clip fraction (epochs 2-4)")
     right.set(xlabel="training step", ylabel="fraction", title="No signal, and clipping")
     right.legend()
@@ -460,8 +506,8 @@ def plot_all(plt: Any, folder: Path, histories: dict[str, dict[str, Any]]) -> No
     labkit.save_figure(fig, folder, "lab5_grpo_weights")
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for aggregation in AGGREGATIONS:
-        evals = histories[aggregation]["evals"]
-        ax.plot(steps, [evals[s]["wrong_length"] for s in steps], marker="o", label=f"{aggregation}: wrong")
+        ax.plot(CHECKPOINTS, [mean_lengths(runs[aggregation], s, "wrong") for s in CHECKPOINTS], marker="o",
+                label=f"'{aggregation}'")  # fmt: skip
     ax.set(xlabel="training step", ylabel="mean length of wrong answers", title="Length bias")
     ax.legend()
     labkit.save_figure(fig, folder, "lab5_grpo_lengths")
@@ -470,17 +516,17 @@ def plot_all(plt: Any, folder: Path, histories: dict[str, dict[str, Any]]) -> No
 def main(argv: list[str] | None = None) -> None:
     """Train the policy with GRPO under each aggregation and print the effects."""
     args = labkit.demo_arguments("Lab 5: GRPO with verifiable rewards on arithmetic prompts.", argv)
-    print(f"Prompts {', '.join(PROMPTS)}; {GROUP} samples each per step; {EPOCHS} epochs per batch.")
-    histories = {}
-    for aggregation in AGGREGATIONS:
-        print(f"Training with aggregation={aggregation!r}", flush=True)
-        histories[aggregation] = train(aggregation, report=True)
-    show_training(histories["token"])
-    show_weights(histories["token"]["first_batch"])
-    show_lengths(histories)
+    print(f"Prompts {', '.join(PROMPTS)}: {GROUP} samples each per step, {STEPS} steps of {EPOCHS} epochs.")
+    print("Training with aggregation='token' (evaluated with pass@k):", flush=True)
+    history = train("token", verbose=True)
+    print("Training with each aggregation and seed for the length comparison:", flush=True)
+    runs = {a: [train(a, seed, LENGTH_SAMPLES) for seed in LENGTH_SEEDS] for a in AGGREGATIONS}
+    show_training(history)
+    show_weights(history["first_batch"])
+    show_lengths(runs)
     plt = labkit.plotting() if args.plots else None
     if plt is not None:
-        plot_all(plt, args.plots, histories)
+        plot_all(plt, args.plots, history, runs)
 
 
 if __name__ == "__main__":
