@@ -40,8 +40,8 @@ def lab(session: nox.Session) -> None:
     args = list(session.posargs)
     folder = "solutions" if "--solutions" in args else "exercises"
     numbers = [a for a in args if a != "--solutions"]
-    if len(numbers) != 1 or numbers[0] not in {"1", "2", "3", "4"}:
-        session.error("usage: nox -s lab -- N [--solutions]   (N = 1, 2, 3 or 4)")
+    if len(numbers) != 1 or numbers[0] not in {"1", "2", "3", "4", "5"}:
+        session.error("usage: nox -s lab -- N [--solutions]   (N = 1, 2, 3, 4 or 5)")
     (script,) = (ROOT / folder).glob(f"lab{numbers[0]}_*.py")
     session.run("python", str(script))
 

@@ -39,6 +39,7 @@ LAB_TITLES = {
     "lab2_reward": "Lab 2",
     "lab3_rlhf": "Lab 3",
     "lab4_dpo": "Lab 4",
+    "lab5_grpo": "Lab 5",
 }
 
 
