@@ -427,8 +427,8 @@ def aggregations_agree_on_equal_lengths(f, batch, full):
               for a in (AGGREGATIONS if full else ("token", "sequence"))}  # fmt: skip
     for aggregation, value in values.items():
         checks.close(value, values["token"], rtol=1e-9, atol=1e-12,
-                     what=f"{aggregation!r} with every response {int(mask[0].sum())} tokens long (T = "
-                          f"{mask.shape[1]}), against 'token'",
+                     what=f"{aggregation!r} (every response {int(mask[0].sum())} of T = {mask.shape[1]} tokens "
+                          "long; expected: the value of 'token')",
                      hint="with equal lengths L, a mean of per-response means over L tokens is the per-token "
                           "mean; with full rows B * T is the token count (average each response over its "
                           "own length, mask.sum(axis=1), not over T)")  # fmt: skip
@@ -506,7 +506,7 @@ def _grad_mistakes(new, old, adv, mask, clip_eps, aggregation) -> dict[str, np.n
             np.where(expected != 0, expected * mask.sum(axis=1, keepdims=True) / mask.shape[1], 0.0),
         "'constant' weights each token by 1 / (B * T) (mask.size), not 1 / (number of response tokens)":
             expected * mask.size / mask.sum(),
-        "padding gets no gradient: multiply by the mask (or use np.where(mask, ..., 0))":
+        "padding gets no gradient: give it exactly 0 with np.where(mask, ..., 0.0)":
             np.where(mask, expected, weights * adv[:, None]),
         "clip only where it lowers the objective: the minimum picks rho * A for A > 0 when rho < 1 - clip_eps, "
         "and for A < 0 when rho > 1 + clip_eps": np.where(
@@ -576,18 +576,23 @@ def clipped_tokens_have_no_gradient(f, batch):
 @given(batch=response_batches(), garbage=st.sampled_from([np.nan, np.inf, 1e3, -7.0]))
 @example(batch=(np.array([[0.3, 0.0]]), np.array([[0.0, 0.0]]), np.array([1.0]), np.array([[True, False]]), 0.2,
                 "token"), garbage=np.nan)  # fmt: skip
+@example(batch=(np.array([[0.3, -2.0, 0.0], [0.1, 0.0, 0.0]]), np.zeros((2, 3)), np.array([-1.0, 0.5]),
+                np.array([[True, True, False], [True, False, False]]), 0.2, "sequence"), garbage=np.inf)  # fmt: skip
 def padding_has_no_gradient(f, batch, garbage):
     new, old, adv, mask, clip_eps, aggregation = batch
-    new, old = np.where(mask, new, garbage), np.where(mask, old, -garbage)
-    got = checks.as_array(f(new, old, adv, mask, clip_eps, aggregation), mask.shape, "the gradient")
+    clean = checks.as_array(f(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, clip_eps, aggregation),
+                            mask.shape, "the gradient with zeros on the padding")  # fmt: skip
+    dirty = np.where(mask, new, garbage), np.where(mask, old, -garbage)
+    got = checks.as_array(f(*dirty, adv, mask, clip_eps, aggregation), mask.shape, "the gradient")
     if not np.all(got[~mask] == 0.0):
         checks.fail(f"padding positions have a non-zero gradient (with {garbage} on the padding)",
                     f"Got on the padding: {got[~mask][:4]}",
                     hint="padding is not part of any response: its gradient is exactly 0 (np.where(mask, ..., "
                          "0.0), since nan * 0 is still nan)")  # fmt: skip
-    expected = ref.grpo_objective_grad(new, old, adv, mask, clip_eps, aggregation)
-    checks.close(got, expected, rtol=1e-9, atol=1e-12, what=f"the gradient with {garbage} on the padding",
-                 hint="the padding's values must not change the response tokens' gradient")  # fmt: skip
+    checks.close(got, clean, rtol=1e-12, atol=1e-15,
+                 what=f"the gradient with {garbage} on the padding of logp_new (and {-garbage} on logp_old)",
+                 hint="the padding's values must not change the response tokens' gradient: select the response "
+                      "tokens (np.where(mask, ..., 0.0)) before computing anything with them")  # fmt: skip
 
 
 grpo_objective_grad.rejects(_objective_invalid(),
