@@ -80,6 +80,14 @@ REFLECTIONS = {
         "What does β control in DPO? What would you expect from a very small β with a finite number of "
         "preference pairs, and why?",
     ),
+    "lab5_grpo": (
+        "A prompt whose G sampled answers are all wrong gives no gradient at all. Why, and what would you "
+        "change (data, sampling or the reward) so that hard prompts still teach the policy something?",
+        "Averaging each response over its own length ('sequence') lets wrong answers grow longer. Explain "
+        "the mechanism with the per-token weights, and say which aggregation you would use and why.",
+        "RL against a checker raised pass@1 in the demo. Why can it lower pass@k at large k, and what does "
+        "that say about what RL with verifiable rewards adds to the base model?",
+    ),
 }
 
 DEMO_CALL = """import os

@@ -1,0 +1,533 @@
+"""Lab 5: Reinforcement learning from verifiable rewards with GRPO.
+
+The reasoning-model recipe since 2025 is SFT, then preference tuning, then reinforcement learning
+against a *program* that checks each answer: the reward is verifiable (1 correct, 0 wrong), so no
+reward model can be over-optimised. GRPO (Group Relative Policy Optimisation) is the algorithm:
+sample a group of G answers per prompt, score each with the checker, turn the rewards into
+advantages by comparing every answer with the rest of its group (no value network), and take
+several epochs of PPO-style clipped steps on the sampled batch.
+
+You implement the group advantages (GRPO's and Dr. GRPO's), the unbiased pass@k estimator used to
+evaluate such models, the clipped surrogate with its three ways of averaging over tokens, and its
+gradient. The demo trains a small token-level policy on arithmetic prompts and shows the known
+effects: pass@1 rising, groups that carry no signal, std normalisation reweighting prompts by
+difficulty, and the length bias of averaging each response over its own length.
+
+Every `ValueError` a function raises has a message that names the offending argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+import labkit
+
+
+def group_advantages(rewards: ArrayLike, normalize_std: bool = True, eps: float = 1e-6) -> np.ndarray:
+    """Return each response's advantage relative to the other responses to the same prompt.
+
+    Row `p` of `rewards` holds the rewards of the G responses sampled for prompt `p`. The group's
+    mean is the baseline (it replaces PPO's value network):
+
+        GRPO     (normalize_std=True):   (r - mean(row)) / (std(row) + eps)
+        Dr. GRPO (normalize_std=False):  r - mean(row)
+
+    Conventions the grader checks:
+
+    - The mean and the standard deviation are taken over each row (each prompt's group), never
+      over the whole batch.
+    - `std` is the *sample* standard deviation, `ddof = 1` (as TRL and CS336 compute it):
+      `sqrt(sum((r - mean)**2) / (G - 1))`.
+    - A group whose rewards are all equal gets exactly 0.0 for every response, whatever `eps`
+      (0 included) and in both modes: such a group carries no learning signal. Note that
+      `mean([0.1, 0.1, 0.1])` is not exactly 0.1 in floating point, so test for equality first.
+    - Adding a constant to a row changes nothing; scaling a row by `a > 0` scales Dr. GRPO's
+      advantages by `a` and leaves GRPO's unchanged (up to `eps`).
+
+    Args:
+        rewards: Rewards, shape (P, G): P prompts, G >= 2 responses each; finite numbers.
+        normalize_std: Divide by the group's standard deviation (GRPO) or not (Dr. GRPO).
+        eps: Added to the standard deviation before dividing, >= 0.
+
+    Returns:
+        The advantages, float64 array of shape (P, G).
+
+    Raises:
+        ValueError: If `rewards` is not 2-D, has fewer than 2 columns (G < 2) or holds a non-finite
+            value, or if `eps` < 0. The message names the offending argument.
+
+    Example:
+        >>> group_advantages([[1.0, 0.0, 0.0, 0.0]], normalize_std=False)
+        array([[ 0.75, -0.25, -0.25, -0.25]])
+    """
+    raise NotImplementedError("Lab 5: group_advantages")
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Return the unbiased estimate of pass@k from n samples of which c are correct (Chen et al. 2021).
+
+    pass@k is the probability that at least one of k samples is correct. Drawing k of the n
+    samples without replacement, all k are wrong with probability `C(n - c, k) / C(n, k)`, so
+
+        pass@k = 1 - C(n - c, k) / C(n, k) = 1 - prod_{i = n - c + 1}^{n} (1 - k / i).
+
+    Conventions the grader checks:
+
+    - Exactly 1.0 when `n - c < k` (every draw of k holds a correct sample).
+    - Computed as the product above (or its logarithm), never from binomial coefficients as
+      floats: `C(1e6, 5e5)` overflows any float. Relative error <= 1e-9 for n up to 1e6, tiny
+      values included.
+    - Not `1 - (1 - c / n)**k`: that is sampling *with* replacement, a biased estimate.
+    - pass@1 is `c / n`; pass@k never decreases as k or c grows.
+
+    Args:
+        n: Number of samples drawn, an integer >= 1 (an integral float such as 8.0 is accepted).
+        c: Number of correct samples, an integer in [0, n].
+        k: The k of pass@k, an integer in [1, n].
+
+    Returns:
+        The estimate, a Python float in [0, 1].
+
+    Raises:
+        ValueError: If an argument is not integral (2.5), `n` < 1, `c` is outside [0, n] or `k` is
+            outside [1, n]. The message names the offending argument.
+
+    Example:
+        >>> pass_at_k(4, 1, 2)  # 1 - C(3, 2) / C(4, 2) = 1 - 3 / 6
+        0.5
+    """
+    raise NotImplementedError("Lab 5: pass_at_k")
+
+
+def grpo_objective(
+    logp_new: ArrayLike,
+    logp_old: ArrayLike,
+    advantages: ArrayLike,
+    mask: ArrayLike,
+    clip_eps: float = 0.2,
+    aggregation: str = "token",
+) -> float:
+    """Return GRPO's clipped surrogate objective (to be maximised) over a batch of responses.
+
+    Response `b` has tokens at the positions where `mask[b]` is True; each token gets the
+    response's advantage `A_b` and the probability ratio `rho = exp(logp_new - logp_old)`:
+
+        o[b, t] = min(rho * A_b, clip(rho, 1 - clip_eps, 1 + clip_eps) * A_b)
+
+    (PPO's pessimistic bound: for `A > 0` the gain stops growing once `rho > 1 + clip_eps`, for
+    `A < 0` once `rho < 1 - clip_eps`). The tokens' values are then averaged by `aggregation`:
+
+    - `"sequence"` (GRPO as published): each response's mean over its own L_b tokens, then the
+      mean over the B responses: `mean_b (sum_t o[b, t] / L_b)`;
+    - `"token"` (DAPO): the sum over all response tokens divided by their number, `sum(L_b)`;
+    - `"constant"` (Dr. GRPO): the sum divided by `B * T`, a constant standing for the maximum
+      generation length.
+
+    Conventions the grader checks:
+
+    - Values at padding positions (mask False) are ignored, whatever they are (nan and inf
+      included): select the response tokens before computing anything with them.
+    - The minimum of the two terms, not the maximum.
+    - When `logp_new == logp_old` (rho = 1), the objective is the advantages averaged with the
+      aggregation's weights (for `"sequence"`, `mean(advantages)`).
+    - If every response has the same length, `"sequence"` equals `"token"`; if every mask row is
+      full, `"constant"` equals `"token"` too.
+    - No overflow warning: compute `min(rho, 1 + clip_eps) * A` for `A >= 0` and
+      `max(rho, 1 - clip_eps) * A` for `A < 0` (the same values) on the log scale.
+
+    Args:
+        logp_new: Per-token log-probabilities under the policy being trained, shape (B, T).
+        logp_old: Per-token log-probabilities under the policy that sampled the responses, (B, T).
+        advantages: One advantage per response, shape (B,), shared by its tokens.
+        mask: True on response tokens, False on padding, bool array (B, T).
+        clip_eps: Clipping range, in (0, 1).
+        aggregation: `"sequence"`, `"token"` or `"constant"`.
+
+    Returns:
+        The objective, a Python float.
+
+    Raises:
+        ValueError: If the shapes do not match (`logp_new`, `logp_old`, `mask` of one 2-D shape
+            (B, T), `advantages` of shape (B,)), B = 0, a row of `mask` has no True, `clip_eps` is
+            outside (0, 1), or `aggregation` is unknown. The message names the offending argument.
+
+    Example:
+        >>> grpo_objective([[0.0, 0.0]], [[0.0, 0.0]], [0.5], [[True, False]])
+        0.5
+    """
+    raise NotImplementedError("Lab 5: grpo_objective")
+
+
+def grpo_objective_grad(
+    logp_new: ArrayLike,
+    logp_old: ArrayLike,
+    advantages: ArrayLike,
+    mask: ArrayLike,
+    clip_eps: float = 0.2,
+    aggregation: str = "token",
+) -> np.ndarray:
+    """Return the gradient of `grpo_objective` with respect to `logp_new`, shape (B, T).
+
+    Since `d rho / d logp_new = rho`, a token whose unclipped term is the minimum gets
+
+        grad[b, t] = w[b, t] * rho[b, t] * A_b
+
+    where `w` is the token's weight in the aggregation: `1 / (B * L_b)` for `"sequence"`,
+    `1 / sum(L_b)` for `"token"`, `1 / (B * T)` for `"constant"`.
+
+    Conventions the grader checks:
+
+    - The unclipped term is the minimum, so the token carries gradient, where
+      `rho * A <= clip(rho) * A`: everywhere inside the clip range, for `A > 0` when
+      `rho < 1 - clip_eps`, for `A < 0` when `rho > 1 + clip_eps`.
+    - A token whose clipped term is strictly smaller (for `A > 0`: `rho > 1 + clip_eps`; for
+      `A < 0`: `rho < 1 - clip_eps`) is clipped and gets exactly 0.0.
+    - Padding positions get exactly 0.0, whatever their values.
+    - The factor `rho` is part of the gradient: the derivative is taken with respect to the
+      log-probability, not with respect to `rho`.
+    - Away from the clip boundaries it equals finite differences of `grpo_objective`.
+
+    Args:
+        logp_new: Per-token log-probabilities under the policy being trained, shape (B, T).
+        logp_old: Per-token log-probabilities under the policy that sampled the responses, (B, T).
+        advantages: One advantage per response, shape (B,).
+        mask: True on response tokens, False on padding, bool array (B, T).
+        clip_eps: Clipping range, in (0, 1).
+        aggregation: `"sequence"`, `"token"` or `"constant"`.
+
+    Returns:
+        The gradient, float64 array of shape (B, T).
+
+    Raises:
+        ValueError: The errors of `grpo_objective`. The message names the offending argument.
+
+    Example:
+        >>> grpo_objective_grad([[0.0, 0.0]], [[0.0, 0.0]], [0.5], [[True, True]])
+        array([[0.25, 0.25]])
+    """
+    raise NotImplementedError("Lab 5: grpo_objective_grad")
+
+
+# --- the demo: GRPO on a token-level policy over arithmetic prompts ----------------------------
+
+SEED = 5
+PROMPTS = ("7+5", "9+8", "6+7", "8+8", "23+19", "58+67")
+"""The prompts; the checker's answer is their sum, written in decimal digits and ended by EOS."""
+BOOSTS = (3.0, 2.6, 2.2, 1.8, 1.4, 0.8)
+"""How much the starting policy (the "SFT model") already favours each prompt's answer tokens."""
+EOS = 10
+VOCAB = 11
+BOS = VOCAB
+"""The previous token at position 0 (not a token the policy can emit)."""
+LENGTH = 8
+"""T: the longest response, in tokens (EOS included)."""
+GROUP = 8
+STEPS = 60
+EPOCHS = 4
+LR = 8.0
+CLIP_EPS = 0.2
+EVAL_SAMPLES = 4096
+LENGTH_SAMPLES = 1024
+LENGTH_SEEDS = (5, 6, 7)
+KS = (1, 16, 256)
+CHECKPOINTS = (0, 10, 20, 30, 45, 60)
+AGGREGATIONS = ("sequence", "token", "constant")
+
+
+def answer_tokens(prompt: str) -> list[int]:
+    """The correct response to `prompt`: the digits of the sum, then EOS."""
+    left, right = prompt.split("+")
+    return [int(d) for d in str(int(left) + int(right))] + [EOS]
+
+
+def initial_logits() -> dict[str, np.ndarray]:
+    """The starting policy: logits = shared[t, prev] + own[prompt, t, prev], the answer favoured a little.
+
+    The policy picks token t from the prompt, the position t and the previous token (BOS at
+    t = 0). `shared` (T, V + 1, V) is used by every prompt, like the weights of a real model;
+    `own` (P, T, V + 1, V) is each prompt's own table. EOS is a little more likely than a digit
+    everywhere, so responses of every length occur.
+    """
+    shared = np.zeros((LENGTH, VOCAB + 1, VOCAB))
+    shared[..., EOS] = 0.7
+    own = np.zeros((len(PROMPTS), LENGTH, VOCAB + 1, VOCAB))
+    for p, (prompt, boost) in enumerate(zip(PROMPTS, BOOSTS, strict=True)):
+        answer = answer_tokens(prompt)
+        for t, (previous, token) in enumerate(zip([BOS, *answer[:-1]], answer, strict=True)):
+            own[p, t, previous, token] += boost
+    return {"shared": shared, "own": own}
+
+
+def policy_log_probs(params: dict[str, np.ndarray]) -> np.ndarray:
+    """log pi(token | prompt, position, previous token), shape (P, T, V + 1, V)."""
+    z = params["shared"][None] + params["own"]
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+
+
+def sample_responses(rng: np.random.Generator, log_probs: np.ndarray, prompts: np.ndarray) -> dict[str, Any]:
+    """Sample one response per entry of `prompts`: tokens (B, T), mask (B, T), lengths (B,).
+
+    A response stops at its first EOS (included); one without EOS runs to T tokens.
+    """
+    tokens = np.zeros((prompts.size, LENGTH), dtype=np.int64)
+    previous = np.full(prompts.size, BOS)
+    for t in range(LENGTH):
+        cumulative = np.cumsum(np.exp(log_probs[prompts, t, previous]), axis=-1)
+        u = rng.random((prompts.size, 1)) * cumulative[:, -1:]
+        tokens[:, t] = previous = np.minimum((cumulative < u).sum(axis=-1), VOCAB - 1)
+    is_eos = tokens == EOS
+    lengths = np.where(is_eos.any(axis=1), is_eos.argmax(axis=1) + 1, LENGTH)
+    mask = np.arange(LENGTH)[None, :] < lengths[:, None]
+    return {"prompts": prompts, "tokens": np.where(mask, tokens, 0), "mask": mask, "lengths": lengths}
+
+
+def _states(batch: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(prompt, position, previous token) of every token of a batch, each (B, T), for indexing."""
+    tokens = batch["tokens"]
+    previous = np.concatenate([np.full((tokens.shape[0], 1), BOS), tokens[:, :-1]], axis=1)
+    positions = np.broadcast_to(np.arange(LENGTH), tokens.shape)
+    return np.broadcast_to(batch["prompts"][:, None], tokens.shape), positions, previous
+
+
+def verify(prompts: np.ndarray, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The checker program: 1.0 for a response that is exactly the sum's digits then EOS, else 0.0.
+
+    `prompts` (B,) index PROMPTS; `tokens` (B, T) hold 0 after each response's end.
+    """
+    answers = [answer_tokens(prompt) for prompt in PROMPTS]
+    expected = np.array([answer + [0] * (LENGTH - len(answer)) for answer in answers])[prompts]
+    right_length = lengths == np.array([len(answer) for answer in answers])[prompts]
+    return (right_length & np.all(tokens == expected, axis=1)).astype(np.float64)
+
+
+def rewards_of(batch: dict[str, Any]) -> np.ndarray:
+    """The checker's reward for every response of a batch, shape (B,)."""
+    return verify(batch["prompts"], batch["tokens"], batch["lengths"])
+
+
+def token_log_probs(log_probs: np.ndarray, batch: dict[str, Any]) -> np.ndarray:
+    """Per-token log-probabilities of a batch's responses, shape (B, T); 0 on padding."""
+    picked = log_probs[(*_states(batch), batch["tokens"])]
+    return np.where(batch["mask"], picked, 0.0)
+
+
+def ascent_step(
+    params: dict[str, np.ndarray], log_probs: np.ndarray, batch: dict[str, Any], grad_logp: np.ndarray
+) -> None:
+    """Chain rule from d J / d logp (B, T) to the logits, then one gradient-ascent step in place.
+
+    `d logp[b, t] / d z[state] = onehot(token) - pi(. | state)` for the token's state; `log_probs`
+    is `policy_log_probs(params)`.
+    """
+    states = _states(batch)
+    pi = np.exp(log_probs[states])
+    onehot = np.eye(VOCAB)[batch["tokens"]]
+    grad_own = np.zeros_like(params["own"])
+    np.add.at(grad_own, states, grad_logp[..., None] * (onehot - pi))
+    params["own"] += LR * grad_own
+    params["shared"] += LR * grad_own.sum(axis=0)
+
+
+def clip_fraction(
+    logp_new: np.ndarray, logp_old: np.ndarray, advantages: np.ndarray, mask: np.ndarray
+) -> float:
+    """The fraction of response tokens whose clipped term is the minimum (they carry no gradient)."""
+    log_ratio = np.where(mask, logp_new - logp_old, 0.0)
+    a = advantages[:, None]
+    clipped = ((a > 0) & (log_ratio > np.log1p(CLIP_EPS))) | ((a < 0) & (log_ratio < np.log1p(-CLIP_EPS)))
+    return float(np.sum(clipped & mask) / mask.sum())
+
+
+def evaluate(rng: np.random.Generator, params: dict[str, np.ndarray], samples: int) -> dict[str, Any]:
+    """pass@k per prompt from `samples` samples each, and the mean lengths of right and wrong answers."""
+    prompts = np.repeat(np.arange(len(PROMPTS)), samples)
+    batch = sample_responses(rng, policy_log_probs(params), prompts)
+    correct = rewards_of(batch).reshape(len(PROMPTS), samples)
+    lengths = batch["lengths"].reshape(len(PROMPTS), samples)
+    pass_k = np.array([[pass_at_k(samples, int(c), k) for k in KS] for c in correct.sum(axis=1)])
+    right, wrong = correct == 1, correct == 0
+    return {
+        "pass_k": pass_k,
+        "right_length": float(lengths[right].mean()) if right.any() else float("nan"),
+        "wrong_length": float(lengths[wrong].mean()) if wrong.any() else float("nan"),
+    }
+
+
+def train(
+    aggregation: str, seed: int = SEED, samples: int = EVAL_SAMPLES, verbose: bool = False
+) -> dict[str, Any]:
+    """GRPO from the starting policy; returns the evaluations at CHECKPOINTS and per-step statistics.
+
+    Every step samples GROUP responses per prompt from the current policy, scores them with the
+    checker, and takes EPOCHS gradient-ascent steps on the clipped surrogate of that batch.
+    """
+    rng, eval_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1000)
+    params = initial_logits()
+    prompts = np.repeat(np.arange(len(PROMPTS)), GROUP)
+    history: dict[str, Any] = {"evals": {}, "all_right": [], "all_wrong": [], "clip": [], "first_batch": None}
+    for step in range(STEPS + 1):
+        if step in CHECKPOINTS:
+            history["evals"][step] = evaluate(eval_rng, params, samples)
+            if verbose or step == STEPS:
+                pass_1 = history["evals"][step]["pass_k"][:, 0].mean()
+                print(f"  {aggregation!r}, seed {seed}: step {step:3d}, pass@1 {pass_1:.3f}", flush=True)
+        if step == STEPS:
+            return history
+        log_probs = policy_log_probs(params)
+        batch = sample_responses(rng, log_probs, prompts)
+        rewards = rewards_of(batch).reshape(len(PROMPTS), GROUP)
+        advantages = group_advantages(rewards).reshape(-1)
+        if history["first_batch"] is None:
+            history["first_batch"] = rewards
+        history["all_right"].append(float(np.mean(np.all(rewards == 1, axis=1))))
+        history["all_wrong"].append(float(np.mean(np.all(rewards == 0, axis=1))))
+        logp_old = token_log_probs(log_probs, batch)
+        fractions = []
+        for _ in range(EPOCHS):
+            log_probs = policy_log_probs(params)
+            logp_new = token_log_probs(log_probs, batch)
+            fractions.append(clip_fraction(logp_new, logp_old, advantages, batch["mask"]))
+            grad = grpo_objective_grad(logp_new, logp_old, advantages, batch["mask"], CLIP_EPS, aggregation)
+            ascent_step(params, log_probs, batch, grad)
+        history["clip"].append(float(np.mean(fractions[1:])))  # the first epoch is on-policy: rho = 1
+    return history
+
+
+def window_mean(values: list[float], step: int, width: int = 10) -> float:
+    """The mean of `values` over the `width` steps up to `step` (the first `width` steps for step 0)."""
+    start = max(0, min(step, len(values)) - width)
+    return float(np.mean(values[start : start + width]))
+
+
+def show_training(history: dict[str, Any]) -> None:
+    """Effects 1 and 2, and the clip fraction: pass@k, groups without signal and clipping over training."""
+    labkit.heading("GRPO ('token' aggregation): pass@k, groups with no signal, clip fraction")
+    rows = []
+    for step, evaluation in history["evals"].items():
+        stats = [window_mean(history[key], step) for key in ("all_right", "all_wrong", "clip")]
+        rows.append([step, *evaluation["pass_k"].mean(axis=0), sum(stats[:2]), *stats])
+    headers = ["step", *(f"pass@{k}" for k in KS), "no signal", "all right", "all wrong", "clip fraction"]
+    labkit.print_table(headers, rows, ["d", *[".3f"] * len(KS), ".2f", ".2f", ".2f", ".3f"])
+    print(
+        f"(pass@k: mean over the {len(PROMPTS)} prompts of the unbiased estimate from {EVAL_SAMPLES} samples"
+    )
+    print(" each; 'no signal': fraction of groups whose rewards are all equal, split into all right and all")
+    print(" wrong, and the clip fraction over epochs 2-4: means over the 10 training steps up to the step)")
+    labkit.heading(f"pass@1 and pass@{KS[-1]} per prompt, before and after training")
+    first, last = history["evals"][CHECKPOINTS[0]]["pass_k"], history["evals"][CHECKPOINTS[-1]]["pass_k"]
+    rows = [[PROMPTS[p], first[p, 0], last[p, 0], first[p, -1], last[p, -1]] for p in range(len(PROMPTS))]
+    labkit.print_table(["prompt", "pass@1 before", "after", f"pass@{KS[-1]} before", "after"], rows,
+                       ["", ".3f", ".3f", ".3f", ".3f"])  # fmt: skip
+
+
+def show_weights(rewards: np.ndarray) -> None:
+    """Effect 3: how std normalisation reweights groups by their success rate."""
+    labkit.heading(f"Std normalisation reweights prompts by difficulty (groups of G = {GROUP})")
+    correct = np.arange(1, GROUP)
+    groups = (np.arange(GROUP)[None, :] < correct[:, None]).astype(float)
+    plain = np.abs(group_advantages(groups, normalize_std=False)).mean(axis=1)
+    scaled = np.abs(group_advantages(groups, normalize_std=True)).mean(axis=1)
+    rows = [[f"{c}/{GROUP}", a, b, b / a] for c, a, b in zip(correct, plain, scaled, strict=True)]
+    labkit.print_table(["correct", "mean |A| Dr. GRPO", "mean |A| GRPO", "factor 1/std"], rows,
+                       ["", ".3f", ".3f", ".2f"])  # fmt: skip
+    labkit.heading("The first training batch, prompt by prompt")
+    plain = np.abs(group_advantages(rewards, normalize_std=False)).mean(axis=1)
+    scaled = np.abs(group_advantages(rewards, normalize_std=True)).mean(axis=1)
+    rows = [
+        [PROMPTS[p], f"{int(rewards[p].sum())}/{GROUP}", plain[p], scaled[p]] for p in range(len(PROMPTS))
+    ]
+    labkit.print_table(["prompt", "correct", "weight Dr. GRPO", "weight GRPO"], rows, ["", "", ".3f", ".3f"])
+    print("(weight: mean |advantage| of the group, i.e. how hard its responses push the policy)")
+
+
+def mean_lengths(runs: list[dict[str, Any]], step: int, kind: str) -> float:
+    """The mean length of `kind` ("wrong" or "right") answers at `step`, averaged over runs."""
+    return float(np.mean([run["evals"][step][f"{kind}_length"] for run in runs]))
+
+
+def show_lengths(runs: dict[str, list[dict[str, Any]]]) -> None:
+    """Effect 4: mean lengths of wrong and right answers under each aggregation, same seeds and steps."""
+    labkit.heading("Why: the weight of each token of two wrong answers (A = -1) at rho = 1, T = 8")
+    mask = np.arange(LENGTH)[None, :] < np.array([[2], [6]])
+    zeros = np.zeros(mask.shape)
+    rows = []
+    for aggregation in AGGREGATIONS:
+        grad = grpo_objective_grad(zeros, zeros, np.array([-1.0, -1.0]), mask, CLIP_EPS, aggregation)
+        rows.append([aggregation, -grad[0, 0], -grad[0].sum(), -grad[1, 0], -grad[1].sum()])
+    labkit.print_table(["aggregation", "per token, L = 2", "whole answer", "per token, L = 6", "whole answer"],
+                       rows, ["", ".4f", ".4f", ".4f", ".4f"])  # fmt: skip
+    print("(the push down on each token is -gradient: 'sequence' pushes each token of the short answer")
+    print(" three times harder than each token of the long one)")
+    labkit.heading("Length bias: mean length (tokens, EOS included) of wrong and right answers")
+    rows = [
+        [step, *(mean_lengths(runs[a], step, kind) for a in AGGREGATIONS for kind in ("wrong", "right"))]
+        for step in CHECKPOINTS
+    ]
+    headers = ["step"] + [f"{a} {kind}" for a in AGGREGATIONS for kind in ("wrong", "right")]
+    labkit.print_table(headers, rows, ["d", *[".2f"] * 6])
+    rows = [[a, *(run["evals"][STEPS]["wrong_length"] for run in runs[a]),
+             np.mean([run["evals"][STEPS]["pass_k"][:, 0].mean() for run in runs[a]])] for a in AGGREGATIONS]  # fmt: skip
+    labkit.print_table(["aggregation", *(f"wrong, seed {s}" for s in LENGTH_SEEDS), f"pass@1 at step {STEPS}"],
+                       rows, ["", *[".2f"] * len(LENGTH_SEEDS), ".3f"])  # fmt: skip
+    print(
+        f"(means over seeds {', '.join(map(str, LENGTH_SEEDS))} and {LENGTH_SAMPLES} samples per prompt; every"
+    )
+    print(f" aggregation has the same seeds, {STEPS} steps of {EPOCHS} epochs and lr {LR})")
+
+
+def plot_all(plt: Any, folder: Path, history: dict[str, Any], runs: dict[str, list[dict[str, Any]]]) -> None:
+    """The figures: pass@k, signal and clipping over training; the reweighting; the lengths."""
+    steps = list(history["evals"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for i, k in enumerate(KS):
+        curve = [history["evals"][s]["pass_k"][:, i].mean() for s in steps]
+        left.plot(steps, curve, marker="o", label=f"pass@{k}")
+    left.set(xlabel="training step", ylabel="mean over prompts", title="pass@k during GRPO")
+    left.legend()
+    right.plot(np.add(history["all_right"], history["all_wrong"]), label="groups with all-equal rewards")
+    right.plot(history["all_wrong"], label="... all wrong", linestyle="--")
+    right.plot(history["clip"], label="clip fraction (epochs 2-4)")
+    right.set(xlabel="training step", ylabel="fraction", title="No signal, and clipping")
+    right.legend()
+    labkit.save_figure(fig, folder, "lab5_grpo_training")
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    correct = np.arange(1, GROUP)
+    groups = (np.arange(GROUP)[None, :] < correct[:, None]).astype(float)
+    for normalize, label in ((False, "Dr. GRPO: r - mean"), (True, "GRPO: (r - mean) / std")):
+        weight = np.abs(group_advantages(groups, normalize_std=normalize)).mean(axis=1)
+        ax.plot(correct / GROUP, weight, marker="o", label=label)
+    ax.set(xlabel="fraction of the group correct", ylabel="mean |advantage|", title="Weight of a group")
+    ax.legend()
+    labkit.save_figure(fig, folder, "lab5_grpo_weights")
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for aggregation in AGGREGATIONS:
+        ax.plot(CHECKPOINTS, [mean_lengths(runs[aggregation], s, "wrong") for s in CHECKPOINTS], marker="o",
+                label=f"'{aggregation}'")  # fmt: skip
+    ax.set(xlabel="training step", ylabel="mean length of wrong answers", title="Length bias")
+    ax.legend()
+    labkit.save_figure(fig, folder, "lab5_grpo_lengths")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train the policy with GRPO under each aggregation and print the effects."""
+    args = labkit.demo_arguments("Lab 5: GRPO with verifiable rewards on arithmetic prompts.", argv)
+    print(f"Prompts {', '.join(PROMPTS)}: {GROUP} samples each per step, {STEPS} steps of {EPOCHS} epochs.")
+    print("Training with aggregation='token' (evaluated with pass@k):", flush=True)
+    history = train("token", verbose=True)
+    print("Training with each aggregation and seed for the length comparison:", flush=True)
+    runs = {a: [train(a, seed, LENGTH_SAMPLES) for seed in LENGTH_SEEDS] for a in AGGREGATIONS}
+    show_training(history)
+    show_weights(history["first_batch"])
+    show_lengths(runs)
+    plt = labkit.plotting() if args.plots else None
+    if plt is not None:
+        plot_all(plt, args.plots, history, runs)
+
+
+if __name__ == "__main__":
+    labkit.run_demo(main)
