@@ -74,12 +74,13 @@ def test_the_shared_helpers_are_found():
 # The layers of `autograder/`, lowest first (CONTRIBUTING.md, "Architecture"): a module imports only
 # from its own package or from lower layers, so the learner's runtime never needs the tools.
 LAYERS = [
-    {"formatting", "numerics", "strategies", "codec", "jail"},
-    {"sandbox", "_worker"},
+    {"formatting", "numerics", "strategies", "codec", "jail", "text", "public"},
+    {"_worker"},
+    {"sandbox"},
     {"checks"},
     {"engine"},
     {"labs"},
-    {"report"},
+    {"report", "supervisor"},
     {"watch"},
     {"cli"},
     {"__init__", "__main__"},
