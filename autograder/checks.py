@@ -182,6 +182,15 @@ def _diagnose(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: float) -
     return ""
 
 
+def _labels(expected_from: str, got_from: str) -> tuple[str, str]:
+    """The "Expected:" and "Got:" labels, padded to one width, each naming where its value came
+    from when that is given (`Expected (log_softmax(x)):`)."""
+    expected = f"Expected ({expected_from}):" if expected_from else "Expected:"
+    got = f"Got ({got_from}):" if got_from else "Got:"
+    width = max(len(expected), len(got)) + 1
+    return expected.ljust(width), got.ljust(width)
+
+
 def close(
     got: Any,
     expected: Any,
@@ -191,34 +200,41 @@ def close(
     what: str = "the result",
     hint: str = "",
     mistakes: Mapping[str, Any] | None = None,
+    got_from: str = "",
+    expected_from: str = "",
 ) -> None:
     """Check a float or float array against the expected value.
 
     Args:
         got: What the learner's function returned.
-        expected: The reference value (a float or a float64 array).
+        expected: The reference value (a float or a float64 array), or, in a property comparing
+            two calls of the learner's function, the value of the other call.
         rtol: Relative tolerance.
         atol: Absolute tolerance.
         what: How to name the value in the report.
         hint: Said when no known mistake matches.
         mistakes: Known wrong answers, hint text -> the value that mistake would produce; the
             first one that `got` matches becomes the hint.
+        got_from: Which call (or combination of calls) gave `got`, shown as `Got (...):`; give it
+            with `expected_from` when both values come from the learner's function.
+        expected_from: Which call gave `expected`, shown as `Expected (...):`.
     """
     mistakes = mistakes or {}
+    e_label, g_label = _labels(expected_from, got_from)
     if np.ndim(expected) == 0 and not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)):
         if not _is_real_scalar(got):
             fail(
                 f"{what} should be a float",
-                f"Expected: float {expected!r}",
-                f"Got:      {describe(got)} {short(got)}",
+                f"{e_label}float {expected!r}",
+                f"{g_label}{describe(got)} {short(got)}",
                 hint="return a Python float (e.g. `float(value)`), not an array or a tuple",
             )
         g, expected = float(got), float(expected)
         if not matches(g, expected, rtol, atol):
             fail(
                 f"{what} is wrong",
-                f"Expected: {expected!r}",
-                f"Got:      {g!r}",
+                f"{e_label}{expected!r}",
+                f"{g_label}{g!r}",
                 f"Difference: {abs(g - expected):.3g} (allowed: {atol:g} + {rtol:g} * |expected|)",
                 hint=_diagnose(g, mistakes, rtol, atol) or hint,
             )
@@ -227,22 +243,22 @@ def close(
     if not isinstance(got, np.ndarray):
         fail(
             f"{what} should be a numpy array",
-            f"Expected: {describe(expected)}",
-            f"Got:      {describe(got)}",
+            f"{e_label}{describe(expected)}",
+            f"{g_label}{describe(got)}",
             hint="return `np.asarray(...)` of float64 values",
         )
     if got.shape != expected.shape:
         fail(
             f"{what} has the wrong shape",
-            f"Expected: {describe(expected)}",
-            f"Got:      {describe(got)}",
+            f"{e_label}{describe(expected)}",
+            f"{g_label}{describe(got)}",
             hint=_diagnose(got, mistakes, rtol, atol) or "check which axis you reduce over and keepdims",
         )
     if got.dtype.kind != "f":
         fail(
             f"{what} has the wrong dtype",
-            f"Expected: {describe(expected)}",
-            f"Got:      {describe(got)}",
+            f"{e_label}{describe(expected)}",
+            f"{g_label}{describe(got)}",
             hint="compute in floating point (float64): integer or bool results lose the values",
         )
     ok = _within(got.astype(np.float64), expected, rtol, atol)
@@ -250,16 +266,18 @@ def close(
         return
     fail(
         f"{what} has wrong values",
-        *_difference_lines(got, expected, ok),
+        *_difference_lines(got, expected, ok, e_label, g_label),
         hint=_diagnose(got, mistakes, rtol, atol) or hint,
     )
 
 
-def _difference_lines(got: np.ndarray, expected: np.ndarray, ok: np.ndarray) -> list[str]:
+def _difference_lines(
+    got: np.ndarray, expected: np.ndarray, ok: np.ndarray, e_label: str, g_label: str
+) -> list[str]:
     lines = [
-        f"Expected: {describe(expected)}",
+        f"{e_label}{describe(expected)}",
         f"  {short(expected)}",
-        f"Got:      {describe(got)}",
+        f"{g_label}{describe(got)}",
         f"  {short(got)}",
     ]
     bad = np.argwhere(~ok)
@@ -277,39 +295,49 @@ def _difference_lines(got: np.ndarray, expected: np.ndarray, ok: np.ndarray) -> 
     return lines
 
 
-def equal(got: Any, expected: Any, *, what: str = "the result", hint: str = "") -> None:
-    """Check exact equality of arrays (shape, dtype kind, values) or plain values."""
+def equal(
+    got: Any,
+    expected: Any,
+    *,
+    what: str = "the result",
+    hint: str = "",
+    got_from: str = "",
+    expected_from: str = "",
+) -> None:
+    """Check exact equality of arrays (shape, dtype kind, values) or plain values; `got_from` and
+    `expected_from` name the calls that gave the two values, as in `close`."""
+    e_label, g_label = _labels(expected_from, got_from)
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             fail(
-                f"{what} should be a numpy array", f"Expected: {describe(expected)}", f"Got: {describe(got)}"
+                f"{what} should be a numpy array",
+                f"{e_label}{describe(expected)}",
+                f"{g_label}{describe(got)}",
             )
         if got.shape != expected.shape:
             fail(
                 f"{what} has the wrong shape",
-                f"Expected: {describe(expected)}",
-                f"Got:      {describe(got)}",
+                f"{e_label}{describe(expected)}",
+                f"{g_label}{describe(got)}",
                 hint=hint,
             )
         if got.dtype.kind != expected.dtype.kind:
             fail(
                 f"{what} has the wrong dtype",
-                f"Expected: {describe(expected)}",
-                f"Got:      {describe(got)}",
+                f"{e_label}{describe(expected)}",
+                f"{g_label}{describe(got)}",
                 hint=f"keep the dtype of the input ({expected.dtype.name})",
             )
         if not np.array_equal(got, expected):
             fail(
                 f"{what} has wrong values",
-                f"Expected: {short(expected)}",
-                f"Got:      {short(got)}",
+                f"{e_label}{short(expected)}",
+                f"{g_label}{short(got)}",
                 hint=hint,
             )
         return
     if got != expected:
-        fail(
-            f"{what} is wrong", f"Expected: {python_literal(expected)}", f"Got:      {short(got)}", hint=hint
-        )
+        fail(f"{what} is wrong", f"{e_label}{python_literal(expected)}", f"{g_label}{short(got)}", hint=hint)
 
 
 def finite(got: Any, *, what: str = "the result", hint: str = "") -> None:

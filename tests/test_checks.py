@@ -72,6 +72,29 @@ def test_a_mistake_is_named_only_when_the_value_matches_it():
     assert other.hint == "other"
 
 
+def test_the_two_sides_are_named_when_both_are_the_learners_calls():
+    sides = {"got_from": "log_softmax(x + c)", "expected_from": "log_softmax(x)"}
+    shifted = failure(checks.close, np.array([1.0, 2.5]), np.array([1.0, 2.0]), **sides).details
+    assert shifted[0] == "Expected (log_softmax(x)): float64 array of shape (2,)"
+    assert shifted[2] == "Got (log_softmax(x + c)):  float64 array of shape (2,)"
+    scalar = failure(checks.close, 2.5, 2.0, **sides).details
+    assert scalar[:2] == ["Expected (log_softmax(x)): 2.0", "Got (log_softmax(x + c)):  2.5"]
+    shape = failure(checks.close, np.zeros(3), np.zeros(2), **sides).details
+    assert shape[0].startswith("Expected (log_softmax(x)): ") and shape[1].startswith(
+        "Got (log_softmax(x + c)): "
+    )
+    exact = failure(checks.equal, np.array([1, 3]), np.array([1, 2]), **sides).details
+    assert exact == [
+        "Expected (log_softmax(x)): np.array([1, 2])",
+        "Got (log_softmax(x + c)):  np.array([1, 3])",
+    ]
+
+
+def test_unnamed_sides_read_as_before():
+    assert failure(checks.close, 2.5, 2.0).details[:2] == ["Expected: 2.0", "Got:      2.5"]
+    assert failure(checks.equal, "b", "a").details == ["Expected: 'a'", "Got:      'b'"]
+
+
 def test_infinities_must_match_and_nan_never_does():
     checks.close(np.array([np.inf, -np.inf]), np.array([np.inf, -np.inf]))
     failure(checks.close, np.array([np.inf]), np.array([-np.inf]))

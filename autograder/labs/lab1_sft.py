@@ -156,6 +156,8 @@ def shift_invariant(f, logits, shift):
         rtol=1e-9,
         atol=1e-9,
         what="log_softmax(x + c) compared with log_softmax(x)",
+        got_from="log_softmax(x + c)",
+        expected_from="log_softmax(x)",
         hint=checks.FLOAT32_HINT if checks.float32_like(shifted, unshifted) else hint,
     )
 
@@ -279,6 +281,8 @@ def nll_is_mean_per_token(f, batch):
         flat,
         rtol=1e-9,
         what="the loss of the batch compared with the loss of its flattened tokens",
+        got_from="the batch (B, T)",
+        expected_from="its tokens flattened to one row",
         hint="average over all masked-in tokens together, not per row or per sequence",
     )
 
@@ -295,6 +299,8 @@ def nll_ignores_masked_out_positions(f, batch, noise):
         f(logits, targets, mask),
         rtol=1e-9,
         what="the loss after changing masked-out positions",
+        got_from="masked-out logits and targets changed",
+        expected_from="the original batch",
         hint="multiply by the mask (or index with it) before summing",
     )
 

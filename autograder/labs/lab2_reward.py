@@ -78,6 +78,8 @@ def both_orders_sum_to_one(f, rewards):
         rtol=0.0,
         atol=1e-12,
         what="preference_probability(a, b) + preference_probability(b, a)",
+        got_from="P(a ≻ b) + P(b ≻ a)",
+        expected_from="1 everywhere",
         hint="one of the two responses is preferred: P(b ≻ a) = 1 - P(a ≻ b), and a tie gives 0.5 both ways",
     )
 
@@ -95,6 +97,8 @@ def only_the_gap_matters(f, rewards, shift):
         rtol=1e-9,
         atol=1e-12,
         what="preference_probability(a + c, b + c) compared with preference_probability(a, b)",
+        got_from="preference_probability(a + c, b + c)",
+        expected_from="preference_probability(a, b)",
         mistakes=_probability_mistakes(a + shift, b + shift),
         hint="exponentiate only the gap r_chosen - r_rejected, never a reward itself: "
         "exp(1000.0) is inf, and inf / inf is nan",
@@ -553,6 +557,8 @@ def swapping_mirrors_accuracy(f, case):
         rtol=0.0,
         atol=1e-12,
         what="pairwise_accuracy(w, a, b) + pairwise_accuracy(w, b, a)",
+        got_from="acc(w, a, b) + acc(w, b, a)",
+        expected_from="1",
         hint="every comparison is won by one side, and a tie counts 1/2 for both",
     )
 

@@ -102,6 +102,8 @@ def advantages_are_shift_invariant(f, rewards, normalize_std, data):
         rtol=1e-7,
         atol=1e-7,
         what="the advantages after adding a constant to each row",
+        got_from="group_advantages(rewards + c)",
+        expected_from="group_advantages(rewards)",
         hint="the baseline is each row's own mean: a per-prompt shift must cancel (a batch-wide mean "
         "or std mixes the prompts)",
     )
@@ -119,6 +121,8 @@ def advantages_scale_as_documented(f, rewards, scale):
         rtol=1e-9,
         atol=1e-9,
         what=f"GRPO's advantages (eps = 0) of the rewards times {scale}",
+        got_from=f"group_advantages({scale} * rewards, True, 0.0)",
+        expected_from="group_advantages(rewards, True, 0.0)",
         hint="(r - mean) / std is unchanged when r is scaled: divide by the row's std",
     )
     drgrpo = checks.as_array(f(rewards, False), rewards.shape, "Dr. GRPO's advantages")
@@ -128,6 +132,8 @@ def advantages_scale_as_documented(f, rewards, scale):
         rtol=1e-9,
         atol=1e-9,
         what=f"Dr. GRPO's advantages of the rewards times {scale}",
+        got_from=f"group_advantages({scale} * rewards, False)",
+        expected_from=f"{scale} * group_advantages(rewards, False)",
         hint="with normalize_std=False the advantage is r - mean(row), which scales with r: do not "
         "divide by the std",
     )
@@ -542,6 +548,8 @@ def objective_ignores_padding(f, batch, garbage):
         rtol=1e-12,
         atol=1e-15,
         what=f"the objective with {garbage} on the padding of logp_new (and {-garbage} on logp_old)",
+        got_from=f"{garbage} on the padding",
+        expected_from="0.0 on the padding",
         hint="padding positions must not enter the computation: select the response tokens "
         "(np.where(mask, ..., 0) before exp), since nan * 0 is still nan",
     )
@@ -578,8 +586,9 @@ def aggregations_agree_on_equal_lengths(f, batch, full):
             values["token"],
             rtol=1e-9,
             atol=1e-12,
-            what=f"{aggregation!r} (every response {int(mask[0].sum())} of T = {mask.shape[1]} tokens "
-            "long; expected: the value of 'token')",
+            what=f"{aggregation!r} (every response {int(mask[0].sum())} of T = {mask.shape[1]} tokens long)",
+            got_from=f"aggregation={aggregation!r}",
+            expected_from="aggregation='token'",
             hint="with equal lengths L, a mean of per-response means over L tokens is the per-token "
             "mean; with full rows B * T is the token count (average each response over its "
             "own length, mask.sum(axis=1), not over T)",
@@ -860,6 +869,8 @@ def padding_has_no_gradient(f, batch, garbage):
         rtol=1e-12,
         atol=1e-15,
         what=f"the gradient with {garbage} on the padding of logp_new (and {-garbage} on logp_old)",
+        got_from=f"{garbage} on the padding",
+        expected_from="0.0 on the padding",
         hint="the padding's values must not change the response tokens' gradient: select the response "
         "tokens (np.where(mask, ..., 0.0)) before computing anything with them",
     )

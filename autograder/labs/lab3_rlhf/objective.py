@@ -102,6 +102,8 @@ def objective_shifts(f, case, shifts):
         rtol=1e-9,
         atol=1e-9,
         what=f"J with {shifts[2]!r} added to every reward",
+        got_from="J(logits, ref_logits, rewards + c)",
+        expected_from="J(logits, ref_logits, rewards) + c",
         hint="J = E_pi[r] - beta * KL, and E_pi[r + c] = E_pi[r] + c because pi sums to 1",
     )
     checks.close(
@@ -110,6 +112,8 @@ def objective_shifts(f, case, shifts):
         rtol=1e-9,
         atol=1e-9,
         what="J with a constant added to logits and to ref_logits",
+        got_from="J(logits + c1, ref_logits + c2, rewards)",
+        expected_from="J(logits, ref_logits, rewards)",
         hint="softmax ignores a constant added to every logit: use log_pi = logits - logsumexp(logits), "
         "never the raw logits",
     )
@@ -239,6 +243,8 @@ def gradient_ignores_shifts(f, case, shifts):
         rtol=1e-9,
         atol=1e-9,
         what=f"the gradient with {shifts[2]!r} added to every reward",
+        got_from="dJ/dlogits(logits, ref_logits, rewards + c)",
+        expected_from="dJ/dlogits(logits, ref_logits, rewards)",
         hint="a reward shift must cancel: dJ/dz = pi * (a - E_pi[a]) (subtract E_pi[a])",
     )
     checks.close(
@@ -247,6 +253,8 @@ def gradient_ignores_shifts(f, case, shifts):
         rtol=1e-9,
         atol=1e-9,
         what="the gradient with a constant added to logits and to ref_logits",
+        got_from="dJ/dlogits(logits + c1, ref_logits + c2, rewards)",
+        expected_from="dJ/dlogits(logits, ref_logits, rewards)",
         hint="use log-probabilities (logits - logsumexp(logits)), never the raw logits",
     )
 
@@ -467,6 +475,8 @@ def optimum_is_a_fixed_point(f, case):
         rtol=1e-9,
         atol=1e-9,
         what="log pi* after one step of the reference rlhf_update",
+        got_from="the reference rlhf_update(log pi*)",
+        expected_from="log pi*, from your optimal_policy",
         hint="at the maximiser of J the gradient is 0: pi* ∝ pi_ref * exp(r / beta)",
     )
 

@@ -190,6 +190,8 @@ def smoothing_mixes_the_two_orders(f, case, eps):
         rtol=1e-9,
         atol=1e-12,
         what="the loss with label smoothing eps, against (1 - eps) * L(h, 0) + eps * L(-h, 0)",
+        got_from=f"L(h, {eps})",
+        expected_from=f"(1 - eps) * L(h, 0) + eps * L(-h, 0), with L(h, 0) = {forward!r}, L(-h, 0) = {backward!r}",
         mistakes={
             WRONG_TERM: eps * forward + (1 - eps) * backward,
             "the labelled order gets weight 1 - eps: -(1 - eps) * log sigmoid(beta * h)": forward

@@ -98,6 +98,8 @@ def swapping_mirrors_the_loss(f, batch):
         rtol=1e-9,
         atol=1e-9,
         what="the loss minus the loss with chosen and rejected swapped",
+        got_from=f"L(m) - L(-m) = {forward!r} - {swapped!r}",
+        expected_from="-beta * mean(m)",
         mistakes={
             "the margin has the wrong sign: use -log sigmoid(+beta * m), i.e. log(1 + exp(-beta * m)) "
             "(you have sigmoid(z) for sigmoid(-z), or reference minus policy)": float(beta * np.mean(m)),
