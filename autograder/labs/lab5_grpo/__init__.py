@@ -1,0 +1,21 @@
+"""Graded properties of Lab 5: GRPO with verifiable rewards (`exercises/lab5_grpo.py`).
+
+One module per topic; `lab` declares the graded functions in the order of the lab file, and
+importing a topic module registers its properties:
+
+- `advantages`: `group_advantages`, GRPO's and Dr. GRPO's group-relative advantages;
+- `pass_at_k`: the unbiased pass@k estimator;
+- `objective`: `grpo_objective`, the clipped surrogate and its three aggregations;
+- `gradient`: `grpo_objective_grad`;
+- `strategies`: the Hypothesis strategies they share.
+"""
+
+from __future__ import annotations
+
+from autograder.labs.lab5_grpo import advantages, gradient, objective, pass_at_k
+from autograder.labs.lab5_grpo.lab import LAB
+
+TOPICS = (advantages, pass_at_k, objective, gradient)
+"""The modules whose import registers the properties (named here so that the import is used)."""
+
+__all__ = ["LAB", "TOPICS"]

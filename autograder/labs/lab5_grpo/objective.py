@@ -1,0 +1,295 @@
+"""Lab 5, `grpo_objective`: the reference on random batches, the mean advantage at the old policy,
+padding that changes nothing, aggregations that agree on equal lengths, no overflow, and the
+contract's errors (shared with the gradient: `objective_invalid`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from autograder import checks
+from autograder.engine import Invalid
+from autograder.labs.lab5_grpo.lab import AGGREGATIONS, SECONDARY, grpo_objective, ref
+from autograder.labs.lab5_grpo.strategies import response_batches
+
+
+def _per_token(new, old, adv, mask, clip_eps, combine=np.minimum, clip=True) -> np.ndarray:
+    """The per-token surrogate on the response tokens (0 on padding), with a chosen `combine`."""
+    rho = np.exp(np.where(mask, new - old, 0.0))
+    a = adv[:, None]
+    clipped = np.clip(rho, 1 - clip_eps, 1 + clip_eps) if clip else rho
+    return np.where(mask, combine(rho * a, clipped * a), 0.0)
+
+
+def _aggregate(per_token: np.ndarray, mask: np.ndarray, aggregation: str) -> float:
+    if aggregation == "sequence":
+        return float(np.mean(per_token.sum(axis=1) / mask.sum(axis=1)))
+    if aggregation == "token":
+        return float(per_token.sum() / mask.sum())
+    return float(per_token.sum() / mask.size)
+
+
+def _objective_mistakes(new, old, adv, mask, clip_eps, aggregation) -> dict[str, float | None]:
+    """The values that the usual mistakes produce, to name them in the hint."""
+    o = _per_token(new, old, adv, mask, clip_eps)
+    everything = np.ones_like(mask)
+    with np.errstate(over="ignore", invalid="ignore"):
+        padded = _per_token(new, old, adv, everything, clip_eps)
+    mistakes = {
+        "the surrogate is the minimum of rho * A and clip(rho) * A (the pessimistic bound), not the maximum": _aggregate(
+            _per_token(new, old, adv, mask, clip_eps, np.maximum), mask, aggregation
+        ),
+        "clip rho to [1 - clip_eps, 1 + clip_eps] and take min(rho * A, clip(rho) * A)": _aggregate(
+            _per_token(new, old, adv, mask, clip_eps, clip=False), mask, aggregation
+        ),
+        "padding (mask False) is counted: select the response tokens first, and average over them only": _aggregate(
+            padded, everything, aggregation
+        )
+        if np.all(np.isfinite(padded))
+        else None,
+    }
+    if aggregation == "sequence":
+        mistakes[
+            "'sequence' averages each response over its own length L_b (mask.sum(axis=1)), not over T"
+        ] = float(o.sum() / mask.size)
+    if aggregation == "constant":
+        mistakes["'constant' divides the sum by B * T (mask.size), not by the number of response tokens"] = (
+            float(o.sum() / mask.sum())
+        )
+    return mistakes
+
+
+@grpo_objective.holds("matches the reference on random batches (each aggregation)", points=3)
+@given(batch=response_batches())
+@example(
+    batch=(
+        np.array([[0.5, -0.3, 9.0], [0.0, 0.0, 0.0]]),
+        np.array([[0.0, 0.0, 4.0], [0.1, -0.2, 0.3]]),
+        np.array([1.0, -0.5]),
+        np.array([[True, True, False], [True, True, True]]),
+        0.2,
+        "sequence",
+    )
+)
+@example(
+    batch=(
+        np.array([[0.5, -0.3, 9.0], [0.0, 0.0, 0.0]]),
+        np.array([[0.0, 0.0, 4.0], [0.1, -0.2, 0.3]]),
+        np.array([1.0, -0.5]),
+        np.array([[True, True, False], [True, True, True]]),
+        0.2,
+        "constant",
+    )
+)
+def objective_matches_reference(f, batch):
+    checks.close(
+        f(*batch),
+        ref.grpo_objective(*batch),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the objective",
+        mistakes=_objective_mistakes(*batch),
+        hint="o = min(rho * A, clip(rho, 1 - clip_eps, 1 + clip_eps) * A) on the response tokens, "
+        "then the aggregation's average",
+    )
+
+
+@grpo_objective.holds(
+    "is the aggregation's mean advantage when rho = 1 (PPO's surrogate at the old policy)",
+    points=2,
+    max_examples=SECONDARY,
+)
+@given(batch=response_batches())
+@example(
+    batch=(
+        np.zeros((2, 3)),
+        np.zeros((2, 3)),
+        np.array([1.0, -0.5]),
+        np.array([[True, False, False], [True, True, True]]),
+        0.2,
+        "sequence",
+    )
+)
+@example(
+    batch=(
+        np.zeros((2, 3)),
+        np.zeros((2, 3)),
+        np.array([1.0, -0.5]),
+        np.array([[True, False, False], [True, True, True]]),
+        0.2,
+        "token",
+    )
+)
+def objective_at_the_old_policy_is_the_mean_advantage(f, batch):
+    _, old, adv, mask, clip_eps, aggregation = batch
+    lengths = mask.sum(axis=1)
+    expected = {
+        "sequence": float(np.mean(adv)),
+        "token": float(adv @ lengths / lengths.sum()),
+        "constant": float(adv @ lengths / mask.size),
+    }
+    checks.close(
+        f(old, old, adv, mask, clip_eps, aggregation),
+        expected[aggregation],
+        rtol=1e-9,
+        atol=1e-12,
+        what=f"the objective with logp_new == logp_old ({aggregation!r})",
+        mistakes={
+            "'sequence' averages each response over its own length L_b, not over T": float(
+                adv @ lengths / mask.size
+            ),
+            "padding is counted: average over the response tokens (mask True) only": float(np.mean(adv)),
+            "'constant' divides by B * T, not by the number of response tokens": float(
+                adv @ lengths / lengths.sum()
+            ),
+        },
+        hint="at rho = 1 every token's value is its response's advantage: 'sequence' gives mean(A), "
+        "'token' sum(A_b * L_b) / sum(L_b), 'constant' sum(A_b * L_b) / (B * T)",
+    )
+
+
+@grpo_objective.holds("padding values (nan, inf, anything) change nothing", points=2, max_examples=SECONDARY)
+@given(batch=response_batches(), garbage=st.sampled_from([np.nan, np.inf, -np.inf, 1e3, -7.0]))
+@example(
+    batch=(
+        np.array([[0.3, 0.0]]),
+        np.array([[0.0, 0.0]]),
+        np.array([1.0]),
+        np.array([[True, False]]),
+        0.2,
+        "token",
+    ),
+    garbage=np.nan,
+)
+def objective_ignores_padding(f, batch, garbage):
+    new, old, adv, mask, clip_eps, aggregation = batch
+    clean = checks.as_float(
+        f(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, clip_eps, aggregation),
+        "the objective with zeros on the padding",
+    )
+    if mask.all():
+        return
+    dirty = f(np.where(mask, new, garbage), np.where(mask, old, -garbage), adv, mask, clip_eps, aggregation)
+    checks.close(
+        dirty,
+        clean,
+        rtol=1e-12,
+        atol=1e-15,
+        what=f"the objective with {garbage} on the padding of logp_new (and {-garbage} on logp_old)",
+        got_from=f"{garbage} on the padding",
+        expected_from="0.0 on the padding",
+        hint="padding positions must not enter the computation: select the response tokens "
+        "(np.where(mask, ..., 0) before exp), since nan * 0 is still nan",
+    )
+
+
+@grpo_objective.holds(
+    "the aggregations agree when lengths are equal (and 'constant' when rows are full)",
+    points=2,
+    max_examples=SECONDARY,
+)
+@given(batch=response_batches(equal_lengths=True), full=st.booleans())
+@example(
+    batch=(
+        np.array([[0.3, 0.0, 1.0]]),
+        np.array([[0.0, 0.0, 0.0]]),
+        np.array([1.0]),
+        np.array([[True, True, False]]),
+        0.2,
+        "token",
+    ),
+    full=False,
+)
+def aggregations_agree_on_equal_lengths(f, batch, full):
+    new, old, adv, mask, clip_eps, _ = batch
+    if full:
+        mask = np.ones_like(mask)
+    values = {
+        a: checks.as_float(f(new, old, adv, mask, clip_eps, a), f"the objective with {a!r}")
+        for a in (AGGREGATIONS if full else ("token", "sequence"))
+    }
+    for aggregation, value in values.items():
+        checks.close(
+            value,
+            values["token"],
+            rtol=1e-9,
+            atol=1e-12,
+            what=f"{aggregation!r} (every response {int(mask[0].sum())} of T = {mask.shape[1]} tokens long)",
+            got_from=f"aggregation={aggregation!r}",
+            expected_from="aggregation='token'",
+            hint="with equal lengths L, a mean of per-response means over L tokens is the per-token "
+            "mean; with full rows B * T is the token count (average each response over its "
+            "own length, mask.sum(axis=1), not over T)",
+        )
+
+
+@grpo_objective.holds(
+    "stays finite with no warning when a positive advantage meets a huge ratio",
+    points=1,
+    max_examples=SECONDARY,
+)
+@given(batch=response_batches(log_ratio=900.0))
+@example(
+    batch=(
+        np.array([[800.0, -800.0]]),
+        np.array([[0.0, 0.0]]),
+        np.array([1.0]),
+        np.array([[True, True]]),
+        0.2,
+        "token",
+    )
+)
+def objective_does_not_overflow(f, batch):
+    new, old, adv, mask, clip_eps, aggregation = batch
+    adv = np.abs(adv)  # rho * A with A < 0 really is -inf for huge rho
+    outcome = f.attempt(new, old, adv, mask, clip_eps, aggregation)
+    got = f.result(outcome)
+    hint = (
+        "exp(800) overflows although min(rho, 1 + clip_eps) * A is finite: cap the log-ratio first, "
+        "np.exp(np.minimum(log_ratio, np.log1p(clip_eps))) for A >= 0"
+    )
+    checks.finite(got, what="the objective", hint=hint)
+    checks.no_warnings(outcome, hint=hint)
+    checks.close(
+        got,
+        ref.grpo_objective(new, old, adv, mask, clip_eps, aggregation),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the objective",
+    )
+
+
+def objective_invalid() -> list[Invalid]:
+    new, old = np.zeros((2, 3)), np.zeros((2, 3))
+    adv, mask = np.array([1.0, -1.0]), np.array([[True, True, False], [True, False, False]])
+    return [
+        Invalid(
+            "logp_old is (2, 2) and logp_new (2, 3)", ("logp_old", "shape"), (new, old[:, :2], adv, mask)
+        ),
+        Invalid("mask is (2, 2) and logp_new (2, 3)", ("mask", "shape"), (new, old, adv, mask[:, :2])),
+        Invalid("advantages has 3 entries for B = 2", ("advantages", "shape"), (new, old, np.ones(3), mask)),
+        Invalid(
+            "logp_new, logp_old and mask are 1-D",
+            ("logp_new", "shape", "2-D"),
+            (new[0], old[0], adv[:1], mask[0]),
+        ),
+        Invalid("clip_eps = 0", "clip_eps", (new, old, adv, mask, 0.0)),
+        Invalid("clip_eps = 1", "clip_eps", (new, old, adv, mask, 1.0)),
+        Invalid("aggregation = 'mean'", "aggregation", (new, old, adv, mask), {"aggregation": "mean"}),
+        Invalid(
+            "response 1 has no True in mask", "mask", (new, old, adv, np.array([[True] * 3, [False] * 3]))
+        ),
+        Invalid(
+            "there is no response (B = 0)",
+            ("logp_new", "B", "response", "empty"),
+            (np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros((0, 3), dtype=bool)),
+        ),
+    ]
+
+
+grpo_objective.rejects(
+    objective_invalid(),
+    description="raises ValueError for mismatched shapes, clip_eps outside (0, 1), an "
+    "unknown aggregation, an empty response and B = 0",
+)

@@ -1,0 +1,71 @@
+"""The Hypothesis strategies of the Lab 5 grader: reward tables, counts for pass@k, and batches of
+responses with garbage on their padding."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograder import strategies as gen
+from autograder.labs.lab5_grpo.lab import AGGREGATIONS, CLIP_EPSILONS
+
+
+@st.composite
+def reward_tables(draw, max_prompts: int = 4, max_group: int = 6, equal_row: bool = True):
+    """Rewards (P, G): binary, with a format bonus (0, 0.5, 1) or continuous; maybe an all-equal row."""
+    p = draw(st.integers(1, max_prompts), label="P")
+    g = draw(st.integers(2, max_group), label="G")
+    kind = draw(st.sampled_from(["binary", "bonus", "continuous"]), label="kind")
+    if kind == "continuous":
+        rewards = draw(gen.arrays((p, g), -5.0, 5.0))
+    else:
+        levels = [0.0, 1.0] if kind == "binary" else [0.0, 0.5, 1.0]
+        rewards = draw(hnp.arrays(np.float64, (p, g), elements=st.sampled_from(levels)))
+    if equal_row and draw(st.booleans(), label="an all-equal row"):
+        rewards[draw(st.integers(0, p - 1))] = draw(st.sampled_from([0.0, 1.0, 0.1, 0.7]))
+    return rewards
+
+
+@st.composite
+def small_counts(draw, max_n: int = 30):
+    """`(n, c, k)` with n <= max_n."""
+    n = draw(st.integers(1, max_n), label="n")
+    return n, draw(st.integers(0, n), label="c"), draw(st.integers(1, n), label="k")
+
+
+@st.composite
+def large_counts(draw):
+    """`(n, c, k)` with n up to 1e6 and min(c, k) <= 40, so that the exact value is cheap."""
+    n = draw(st.integers(100_000, 1_000_000), label="n")
+    small = draw(st.integers(0, 40), label="the smaller of c and k")
+    large = draw(st.integers(1, n // 2), label="the larger")
+    c, k = (small, max(large, 1)) if draw(st.booleans(), label="c is the smaller") else (large, max(small, 1))
+    return n, c, k
+
+
+@st.composite
+def response_batches(draw, equal_lengths: bool = False, full: bool = False, log_ratio: float = 1.0):
+    """`(logp_new, logp_old, advantages, mask, clip_eps, aggregation)` with garbage on the padding."""
+    b = draw(st.integers(1, 4), label="B")
+    t = draw(st.integers(1, 5), label="T")
+    if full:
+        lengths = np.full(b, t)
+    elif equal_lengths:
+        lengths = np.full(b, draw(st.integers(1, t), label="length"))
+    else:
+        lengths = np.array([draw(st.integers(1, t), label="length") for _ in range(b)])
+    mask = np.arange(t)[None, :] < lengths[:, None]
+    old = draw(gen.arrays((b, t), -5.0, 0.0))
+    new = old + draw(gen.arrays((b, t), -log_ratio, log_ratio))
+    padding = draw(gen.arrays((b, t), -50.0, 50.0))
+    new, old = np.where(mask, new, padding), np.where(mask, old, -padding)
+    advantages = draw(gen.arrays(b, -2.0, 2.0))
+    return (
+        new,
+        old,
+        advantages,
+        mask,
+        draw(st.sampled_from(CLIP_EPSILONS)),
+        draw(st.sampled_from(AGGREGATIONS)),
+    )
