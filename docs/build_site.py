@@ -5,8 +5,9 @@
     python docs/build_site.py serve            # live preview on http://127.0.0.1:8000
 
 Steps: install KaTeX from `package-lock.json` with `npm ci` when `node_modules/` does not hold the
-pinned version; draw the figures by running each reference demo with `--plots docs/figures`;
-then run `mkdocs build --strict` (or `mkdocs serve`).
+pinned version; draw the figures by running each reference demo with `--plots docs/figures` and
+the concept chapters' figures with `docs/figures.py docs/figures`; then run `mkdocs build --strict`
+(or `mkdocs serve`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def install_katex() -> None:
 
 
 def draw_figures(folder: Path = FIGURES) -> list[Path]:
-    """Run every reference demo with `--plots folder`; return the PNG files written.
+    """Run every reference demo with `--plots folder`, and `docs/figures.py folder` for the concept
+    chapters; return the PNG files written.
 
     Without `solutions/` (a student repository) the figures drawn when it was built are kept.
     """
@@ -60,9 +62,11 @@ def draw_figures(folder: Path = FIGURES) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.png"):
         stale.unlink()
-    print(f"Drawing the figures of {', '.join(s.name for s in scripts)}")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # the demos are independent
-        list(pool.map(lambda script: run([sys.executable, str(script), "--plots", str(folder)]), scripts))
+    commands = [[sys.executable, str(script), "--plots", str(folder)] for script in scripts]
+    commands.append([sys.executable, str(ROOT / "docs" / "figures.py"), str(folder)])
+    print(f"Drawing the figures of {', '.join(s.name for s in scripts)} and the concept chapters")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # the scripts are independent
+        list(pool.map(run, commands))
     return sorted(folder.glob("*.png"))
 
 

@@ -4,8 +4,14 @@ The site is built into a temporary folder by `docs/build_site.py` (the same buil
 served on 127.0.0.1, and opened in Debian's headless Chromium through Playwright, which is pointed
 at `/usr/bin/chromium` and never downloads a browser. Checked: every lab page typesets its maths
 with the bundled KaTeX (no raw `$$` left, no KaTeX error), shows its figures and the API of every
-graded function with a points table; search finds "Bradley"; and no request leaves the machine.
-A screenshot of the Lab 3 page is saved to `site-screenshots/lab3.png` for CI to keep.
+graded function with a points table; search finds "Bradley"; the references, glossary (with an
+abbreviation's tooltip), instructor key and exercises pages render, a folded answer opens, the
+concept figures load legibly with alt text, reflection lists continue their numbering, code blocks
+scroll, the header's text contrast is at least 4.5:1; and no request leaves the machine.
+Screenshots of the Lab 3 and exercises pages are saved to `site-screenshots/` for CI to keep.
+
+The checks that need no browser (the exercises' numbers against their script, the references'
+links, the figures' font sizes, the header colours declared in the CSS) always run.
 
 Without a browser (or without Playwright) the tests skip and say why, except under CI
 (`CI=true`), where that is a failure.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -52,6 +59,47 @@ LAB_PAGES = {
     "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
+CONCEPT_FIGURES = {
+    "concepts/": ["concept-pipeline.png"],
+    "concepts/sft/": ["concept-loss-mask.png"],
+    "concepts/reward-models-rlhf/": ["concept-bradley-terry.png", "concept-reward-kl.png"],
+}
+# The papers issue 16 asks for, by the identifier their link must carry (arXiv id or DOI).
+REQUIRED_PAPERS = {
+    "InstructGPT": "2203.02155",
+    "Christiano et al. 2017": "1706.03741",
+    "Stiennon et al. 2020": "2009.01325",
+    "Bradley-Terry 1952": "10.1093/biomet/39.3-4.324",
+    "PPO": "1707.06347",
+    "Schulman's KL note": "joschu.net/blog/kl-approx.html",
+    "RLOO": "2402.14740",
+    "DPO": "2305.18290",
+    "IPO": "2310.12036",
+    "Constitutional AI": "2212.08073",
+    "Gao et al. 2022": "2210.10760",
+    "DeepSeekMath/GRPO": "2402.03300",
+    "DAPO": "2503.14476",
+    "Dr. GRPO": "2503.20783",
+    "Tulu 3": "2411.15124",
+    "best-of-n": "2401.01879",
+    "SLiC-HF": "2305.10425",
+    "DeepSeek-R1": "2501.12948",
+    "pass@k": "2107.03374",
+    "Yue et al. 2025": "2504.13837",
+}
+MIN_TEXT_PX = 11  # the smallest text a figure may show at its rendered width
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+# Runs in the page: the header's text and background colours and the tabs' opacity.
+HEADER_COLOURS = """() => {
+    const style = (selector) => getComputedStyle(document.querySelector(selector));
+    return {
+        header: [style(".md-header").color, style(".md-header").backgroundColor],
+        tab: [style(".md-tabs__item:not(.md-tabs__item--active) .md-tabs__link").color,
+              style(".md-tabs__item:not(.md-tabs__item--active) .md-tabs__link").opacity,
+              style(".md-tabs").backgroundColor],
+    };
+}"""
 
 # Runs in the page: what the maths and the figures look like after the page script ran.
 PAGE_REPORT = """() => {
@@ -68,6 +116,100 @@ PAGE_REPORT = """() => {
         images: images.length,
     };
 }"""
+
+
+def load_docs_module(name: str) -> Any:
+    """Import a helper script of docs/ (not a package) by its file name."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def relative_luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour with channels in 0..255."""
+    channels = [c / 255 for c in rgb]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: tuple[float, float, float], second: tuple[float, float, float]) -> float:
+    """WCAG 2 contrast ratio (lighter + 0.05) / (darker + 0.05), from 1 to 21."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def composite(
+    fg: tuple[float, float, float], bg: tuple[float, float, float], alpha: float
+) -> tuple[float, ...]:
+    """The colour seen when `fg` at opacity `alpha` is drawn over `bg`."""
+    return tuple(alpha * f + (1 - alpha) * b for f, b in zip(fg, bg, strict=True))
+
+
+def hex_colour(text: str) -> tuple[float, float, float]:
+    """`#303f9f` -> (48, 63, 159)."""
+    return tuple(int(text[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def css_colour(text: str) -> tuple[tuple[float, float, float], float]:
+    """A computed CSS colour `rgb(r, g, b)` or `rgba(r, g, b, a)` -> ((r, g, b), alpha)."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", text)]
+    return (numbers[0], numbers[1], numbers[2]), numbers[3] if len(numbers) == 4 else 1.0
+
+
+def test_exercise_answers_are_the_scripts_numbers() -> None:
+    exercises = load_docs_module("concept_exercises")
+    answers = exercises.answers()
+    page = (ROOT / "docs" / "concepts" / "exercises.md").read_text(encoding="utf-8")
+    shown = {
+        "tokens": ["trained tokens", "assistant mean NLL", "all-token mean NLL"],
+        "kappa": ["p_o", "p_e", "kappa"],
+        "rule": ["true positives", "false positives", "false negatives", "precision", "recall"],
+        "refusals": ["follow the policy", "share"],
+    }
+    for exercise, keys in shown.items():
+        for key in keys:
+            value = answers[exercise][key]
+            assert f"**{value}**" in page, (
+                f"exercise {exercise}: the page does not show {key} = {value} in bold"
+            )
+    assert answers["kappa"]["kappa"] == answers["kappa"]["kappa (numpy)"], "the two kappa routes disagree"
+    assert len(answers["refusals"]["inconsistent groups"]) == 4 and "**Four** groups" in page
+    assert exercises.cohen_kappa("A B A".split(), "A B A".split())[2] == 1.0, "identical labels: kappa 1"
+    observed, chance, kappa = exercises.cohen_kappa("A A B B".split(), "A B A B".split())
+    assert (observed, chance, kappa) == (0.5, 0.5, 0.0), "agreement at chance level: kappa 0"
+
+
+def test_references_link_every_required_paper() -> None:
+    page = (ROOT / "docs" / "references.md").read_text(encoding="utf-8")
+    for paper, identifier in REQUIRED_PAPERS.items():
+        assert re.search(rf"\]\((https?://)[^)]*{re.escape(identifier)}\)", page), f"{paper} is not linked"
+    entries = [line for line in page.splitlines() if line.startswith("- **")]
+    assert len(entries) == len(REQUIRED_PAPERS), "one entry per paper, each starting with its authors in bold"
+    for concept in sorted((ROOT / "docs" / "concepts").glob("*.md")):
+        if concept.stem in {"index", "exercises"}:
+            continue
+        text = concept.read_text(encoding="utf-8")
+        assert '!!! papers "Papers"' in text, f"{concept.name} has no Papers box"
+
+
+def test_concept_figures_are_legible_at_page_width() -> None:
+    figures = load_docs_module("figures")
+    rendered_width = 600  # CSS px: narrower than the text column of a 1280 px window
+    smallest = figures.MIN_FONT_PT * figures.DPI / 72 * rendered_width / (figures.WIDTH_IN * figures.DPI)
+    assert smallest >= MIN_TEXT_PX, (
+        f"the smallest text would be {smallest:.1f} px at {rendered_width} px wide"
+    )
+
+
+def test_header_colours_declared_in_the_css_have_enough_contrast() -> None:
+    css = (ROOT / "docs" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    background = hex_colour(re.search(r"--md-primary-fg-color:\s*(#[0-9a-f]{6})", css).group(1))
+    tab_opacity = float(re.search(r"\.md-tabs__link\s*{\s*opacity:\s*([\d.]+)", css).group(1))
+    white = (255.0, 255.0, 255.0)
+    assert contrast_ratio(white, background) >= MIN_CONTRAST
+    assert contrast_ratio(composite(white, background, tab_opacity), background) >= MIN_CONTRAST
 
 
 def missing(reason: str) -> None:
@@ -234,3 +376,100 @@ def test_no_request_left_the_machine(browser: Any, site_url: str, requests_seen:
     ]
     assert not outside, f"requests left the machine: {sorted(set(outside))[:10]}"
     assert any("/assets/katex/" in url for url in requests_seen), "KaTeX was not served by the site"
+
+
+def test_references_and_glossary_pages(browser: Any, site_url: str) -> None:
+    page = open_page(browser, site_url + "references/")
+    hrefs = page.eval_on_selector_all("article a[href]", "links => links.map((a) => a.href)")
+    for paper, identifier in REQUIRED_PAPERS.items():
+        assert any(identifier in href for href in hrefs), f"references: no link to {paper}"
+    page.close()
+
+    page = open_page(browser, site_url + "glossary/")
+    terms = page.locator("article dl dt")
+    assert terms.count() >= 20, f"the glossary defines only {terms.count()} terms"
+    abbreviation = page.locator("article abbr", has_text="SFT").first
+    title = abbreviation.get_attribute("title") or ""
+    assert title.startswith("Supervised fine-tuning"), f"SFT's tooltip text is {title!r}"
+    abbreviation.hover()
+    tooltip = page.locator(".md-tooltip2, .md-tooltip").filter(has_text="Supervised fine-tuning")
+    tooltip.first.wait_for(state="visible")  # the theme's tooltip, drawn from the abbreviation's title
+    page.close()
+
+
+@pytest.mark.parametrize("path", sorted(CONCEPT_FIGURES))
+def test_concept_figures_load_with_alt_text_and_legible_text(browser: Any, site_url: str, path: str) -> None:
+    figures = load_docs_module("figures")
+    page = open_page(browser, site_url + path)
+    for name in CONCEPT_FIGURES[path]:
+        image = page.locator(f'article img[src$="{name}"]')
+        assert image.count() == 1, f"{path}: figure {name} is missing"
+        size = image.evaluate("(i) => [i.complete, i.naturalWidth, i.getBoundingClientRect().width, i.alt]")
+        loaded, natural, shown, alt = size
+        assert loaded and natural > 0, f"{path}: {name} did not load"
+        assert len(alt) > 40, f"{path}: {name} needs alt text that describes it, got {alt!r}"
+        smallest = figures.MIN_FONT_PT * figures.DPI / 72 * shown / natural
+        assert smallest >= MIN_TEXT_PX, f"{path}: {name} is shown {shown:.0f} px wide, text {smallest:.1f} px"
+    page.close()
+
+
+def test_exercise_answer_opens(browser: Any, site_url: str) -> None:
+    page = open_page(browser, site_url + "concepts/exercises/")
+    answers = page.locator("article details.answer")
+    assert answers.count() >= 5, "every exercise has a folded answer"
+    kappa = answers.filter(has_text="0.567").first
+    assert kappa.get_attribute("open") is None, "answers start folded"
+    worked = kappa.locator("p").filter(has_text="169/400").first
+    assert not worked.is_visible(), "a folded answer shows its working"
+    kappa.locator("summary").click()
+    worked.wait_for(state="visible")
+    assert kappa.get_attribute("open") is not None
+    SCREENSHOTS.mkdir(exist_ok=True)
+    kappa.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "exercises.png"))
+    page.close()
+
+
+def test_instructor_key_covers_every_lab(browser: Any, site_url: str) -> None:
+    page = open_page(browser, site_url + "guides/instructor-key/")
+    text = page.locator("article").inner_text()
+    for lab in ("Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5"):
+        assert f"{lab}:" in text, f"the instructor key has no section for {lab}"
+    assert "Prerequisites" in text and "Common mistakes" in text
+    page.close()
+
+
+def test_reflection_lists_continue_their_numbering(browser: Any, site_url: str) -> None:
+    page = open_page(browser, site_url + "labs/lab3-rlhf/")
+    starts = page.eval_on_selector_all("article ol[start]", "lists => lists.map((l) => l.start)")
+    assert 4 in starts, f"the second reflection list should start at 4, lists start at {starts}"
+    page.close()
+
+
+def test_code_blocks_scroll_inside_the_text_column(browser: Any, site_url: str) -> None:
+    page = open_page(browser, site_url + "labs/lab1-sft/")
+    page.set_viewport_size({"width": 420, "height": 900})  # a phone: the page's code is wider than this
+    blocks = page.eval_on_selector_all(
+        "article pre > code",
+        """codes => codes.map((c) => ({overflow: getComputedStyle(c).overflowX, wide: c.scrollWidth > c.clientWidth,
+            right: c.getBoundingClientRect().right, column: document.documentElement.clientWidth}))""",
+    )
+    assert blocks, "no code block on the Lab 1 page"
+    assert any(b["wide"] for b in blocks), "no code block is wider than a phone screen: nothing was checked"
+    for block in blocks:
+        assert block["overflow"] in {"auto", "scroll"}, f"a code block does not scroll: {block}"
+        assert block["right"] <= block["column"] + 1, f"a code block sticks out of the screen: {block}"
+    page.close()
+
+
+def test_header_text_contrast(browser: Any, site_url: str) -> None:
+    page = open_page(browser, site_url + "concepts/")
+    colours = page.evaluate(HEADER_COLOURS)
+    (text, text_alpha), (background, _) = (css_colour(c) for c in colours["header"])
+    assert contrast_ratio(composite(text, background, text_alpha), background) >= MIN_CONTRAST
+    tab, opacity, tabs_background = colours["tab"]
+    (tab_text, tab_alpha), (tab_background, _) = css_colour(tab), css_colour(tabs_background)
+    seen = composite(tab_text, tab_background, tab_alpha * float(opacity))
+    ratio = contrast_ratio(seen, tab_background)
+    assert ratio >= MIN_CONTRAST, f"inactive tabs: contrast {ratio:.2f}:1 is below {MIN_CONTRAST}:1"
+    page.close()

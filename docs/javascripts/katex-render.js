@@ -30,7 +30,14 @@ if (results) {
     { left: "\\(", right: "\\)", display: false },
     { left: "\\[", right: "\\]", display: false },
   ];
-  new MutationObserver(() =>
-    renderMathInElement(results, { delimiters, throwOnError: false, macros }),
-  ).observe(results, { childList: true, subtree: true }); // typesetting leaves no delimiter: no loop
+  // The observer is disconnected while it typesets, so that its own changes never trigger it
+  // again: without that, typing "Bradley" (whose results include the glossary's formulas) kept
+  // the observer re-typesetting until the tab crashed.
+  const options = { childList: true, subtree: true };
+  const observer = new MutationObserver(() => {
+    observer.disconnect();
+    renderMathInElement(results, { delimiters, throwOnError: false, macros });
+    observer.observe(results, options);
+  });
+  observer.observe(results, options);
 }
