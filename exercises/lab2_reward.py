@@ -426,7 +426,7 @@ def _bayes_accuracy(gap: np.ndarray, temperature: float) -> float:
     return float(np.mean(preference_probability(np.abs(gap) / temperature, 0.0)))
 
 
-def _learning_curve(rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def _learning_curve(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
     """Print held-out accuracy and weight error against the data size; return (accuracy, Bayes)."""
     labkit.heading(f"Simulated annotators: Bradley–Terry with temperature T = {BASE_TEMPERATURE:.0f} points")
     reward = " + ".join(f"{w:.1f} {f}" for w, f in zip(SIMULATED_WEIGHTS, SIMULATED_FEATURES, strict=True))
@@ -488,7 +488,7 @@ def _learning_curve(rng: np.random.Generator) -> tuple[np.ndarray, float]:
     return accuracy, agreement, bayes
 
 
-def _noise_table(rng: np.random.Generator) -> list[tuple[float, ...]]:
+def _noise_table(rng: np.random.Generator) -> list[tuple]:
     """Print, across annotator temperatures, agreement with the labels and with the true order."""
     labkit.heading(f"Annotator noise: {NOISE_TABLE_SIZE} training comparisons per model")
     rows = []

@@ -847,7 +847,7 @@ def _best_of_n_section(ref_logits: np.ndarray, plt, folder) -> None:
     )
     rows, points = [], []
     for n in BEST_OF:
-        cells = [n]
+        cells: list[float] = [n]
         for rewards in (TRUE_REWARDS, proxy):
             chosen = best_of_n_policy(ref_logits, rewards, n)
             kl = max(kl_divergence(chosen, ref), 0.0)  # best-of-1 is pi_ref: 0 up to rounding
@@ -880,8 +880,8 @@ def _best_of_n_section(ref_logits: np.ndarray, plt, folder) -> None:
         dense = _frontier(ref_logits, TRUE_REWARDS, np.logspace(-2, 1, 60))
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.plot(dense[:, 2], dense[:, 1], "-", label="optimal_policy across beta")
-        points = np.array(points)
-        ax.plot(points[:, 0], points[:, 1], "s", label="best-of-n, n = " + ", ".join(map(str, BEST_OF)))
+        best_of = np.array(points)
+        ax.plot(best_of[:, 0], best_of[:, 1], "s", label="best-of-n, n = " + ", ".join(map(str, BEST_OF)))
         ax.set_xlabel("KL(policy || pi_ref)")
         ax.set_ylabel("expected true reward")
         ax.set_title("Best-of-n sits just below the reward-KL frontier")

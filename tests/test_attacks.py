@@ -2,7 +2,11 @@
 process above it, dies or hangs at import, leaves a daemon behind, floods a message, injects
 Markdown, or imports what is not installed. Each test asserts what the contract promises: only
 the guilty function (or lab) loses points, the run ends in bounded time, the results files are
-the grader's, and no process outlives the run."""
+the grader's, and no process outlives the run.
+
+They grade with `--isolation process`: the first layer must hold on its own (where the jail
+cannot run, and in case it has a hole); `tests/test_jail.py` attacks the jail.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from autograder.labs import load_lab
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+LAYER_1 = ("--isolation", "process")
 
 
 def submission(folder: Path, attack: str, other_lab: str = "lab4_dpo") -> Path:
@@ -36,7 +41,7 @@ def submission(folder: Path, attack: str, other_lab: str = "lab4_dpo") -> Path:
 
 def grade(folder: Path, out: Path, *args: str) -> tuple[dict, float]:
     started = time.monotonic()
-    status = main(["--submission", str(folder), "--lab", "1", "--lab", "4", "--timeout", "1",
+    status = main(["--submission", str(folder), "--lab", "1", "--lab", "4", "--timeout", "1", *LAYER_1,
                    "--json", str(out / "r.json"), "--markdown", str(out / "r.md"), *args])  # fmt: skip
     seconds = time.monotonic() - started
     assert status == 1
@@ -113,7 +118,7 @@ def test_a_huge_message_with_markdown_is_cut_and_rendered_as_text(tmp_path):
 def test_a_daemon_left_at_import_dies_before_the_results_are_written(tmp_path):
     folder = submission(tmp_path / "sub", "daemon")
     out = tmp_path / "r.json"
-    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", "1",
+    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", "1", *LAYER_1,
                     "--json", str(out)], cwd=ROOT, capture_output=True, timeout=120)  # fmt: skip
     pid = int((folder / "daemon.pid").read_text())
     time.sleep(1)  # the daemon would act within 0.05 s of the grader's exit
@@ -137,7 +142,7 @@ def test_no_results_file_is_left_to_a_process_of_the_learner(tmp_path):
     tries to rewrite the results 3 s later; the run adopts and kills it first."""
     folder = submission(tmp_path / "sub", "fake_results")
     out = tmp_path / "r.json"
-    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", "1",
+    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", "1", *LAYER_1,
                     "--json", str(out)], cwd=ROOT, capture_output=True, timeout=120)  # fmt: skip
     time.sleep(3.5)
     assert json.loads(out.read_text())["max_score"] == load_lab(1).points

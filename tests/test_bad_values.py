@@ -73,7 +73,13 @@ def test_every_function_returning_a_bad_value_fails_its_properties_cleanly(value
 def test_a_forgotten_return_costs_only_that_function(tmp_path):
     """In each lab one function returns None (sft_step and rlhf_capability_step, as in the
     issue: they used to crash the whole run); the others are the reference."""
-    forgetful = {1: "sft_step", 2: "preference_loss", 3: "rlhf_capability_step", 4: "dpo_gradient"}
+    forgetful = {
+        1: "sft_step",
+        2: "preference_loss",
+        3: "rlhf_capability_step",
+        4: "dpo_gradient",
+        5: "pass_at_k",
+    }
     folder = tmp_path / "sub"
     folder.mkdir()
     for helper in ("labkit.py", "sft_corpus.py", "preference_kit.py"):

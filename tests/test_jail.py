@@ -41,7 +41,7 @@ JAIL = ("--isolation", "jail")
 MARK = "\n# appended by a learner's lab1_sft.py\n"
 GRADER_FILES = [
     Path(numpy.__file__).parent / "random" / "_pickle.py",
-    ROOT / "autograder" / "labs" / "lab4_dpo.py",
+    ROOT / "autograder" / "labs" / "lab4_dpo" / "loss.py",
     ROOT / "autograder" / "engine.py",
 ]
 

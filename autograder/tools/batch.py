@@ -110,7 +110,7 @@ class _Student:
 
 
 def _start(
-    name: str, files: dict[str, bytes], labs: list[int], time_limit: float, deadline: float
+    name: str, files: dict[str, bytes], labs: list[int], time_limit: float, deadline: float, isolation: str
 ) -> _Student:
     folder = Path(tempfile.mkdtemp(prefix="grade-"))
     submission = folder / "submission"
@@ -118,7 +118,7 @@ def _start(
     for file_name, data in files.items():
         (submission / file_name).write_bytes(data)
     command = [sys.executable, "-E", "-s", "-m", "autograder", "--submission", str(submission), "--jobs", "1",
-               "--timeout", str(time_limit), "--fail-under", "0", "--json", str(folder / "results.json"),
+               "--timeout", str(time_limit), "--isolation", isolation, "--fail-under", "0", "--json", str(folder / "results.json"),
                *(a for n in labs for a in ("--lab", str(n)))]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
@@ -210,8 +210,13 @@ def grade_class(
     json_dir: Path | None = None,
     progress: bool = True,
     student_timeout: float = 900.0,
+    isolation: str = "auto",
 ) -> list[StudentGrade]:
-    """Grade every student folder under `submissions`, `jobs` students at once; rows sorted by student."""
+    """Grade every student folder under `submissions`, `jobs` students at once; rows sorted by student.
+
+    `isolation` is the grader's `--isolation` (`auto`: each student's workers in the jail where
+    bubblewrap can run).
+    """
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     files = {folder.name: read_files(folder) for folder in folders}  # before any student's code runs
     if json_dir is not None:
@@ -224,7 +229,7 @@ def grade_class(
         while queue or running:
             while queue and len(running) < (jobs or os.cpu_count() or 1):
                 name = queue.pop(0)
-                running.append(_start(name, files[name], labs, time_limit, student_timeout))
+                running.append(_start(name, files[name], labs, time_limit, student_timeout, isolation))
             time.sleep(0.1)
             for student in list(running):
                 problem = ""
@@ -277,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="grade only lab N (repeatable)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
                         help="time limit of one call of a student's code (default 2)")  # fmt: skip
+    parser.add_argument("--isolation", choices=("auto", "jail", "process"), default="auto",
+                        help="the grader's --isolation for every student (default auto)")  # fmt: skip
     parser.add_argument("--student-timeout", type=float, default=900.0, metavar="SECONDS",
                         help="time limit of one student's whole grading (default 900)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -288,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     grades: list[StudentGrade] = []
     try:
         grades = grade_class(args.submissions, labs, jobs=args.jobs, time_limit=args.timeout,
-                             json_dir=args.json_dir, student_timeout=args.student_timeout)  # fmt: skip
+                             json_dir=args.json_dir, student_timeout=args.student_timeout, isolation=args.isolation)  # fmt: skip
     finally:
         write_csv(grades, args.csv, labs)
     for g in grades:

@@ -1,6 +1,6 @@
 """Lab 1, correct, that at import appends to files the grader imports later.
 
-It targets numpy's `numpy/random/_pickle.py` and the grader's `autograder/labs/lab4_dpo.py`
+It targets numpy's `numpy/random/_pickle.py` and the grader's `autograder/labs/lab4_dpo/loss.py`
 (found from the worker's own module): with only process isolation the change lands, persists,
 and runs inside the grader. In the jail numpy is read-only and the grader's labs are not there.
 """
@@ -13,7 +13,7 @@ from _reference import *
 
 TARGETS = [
     Path(numpy.__file__).parent / "random" / "_pickle.py",
-    Path(sys.modules["autograder._worker"].__file__).parent / "labs" / "lab4_dpo.py",
+    Path(sys.modules["autograder._worker"].__file__).parent / "labs" / "lab4_dpo" / "loss.py",
 ]
 for target in TARGETS:
     try:
