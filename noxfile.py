@@ -114,7 +114,7 @@ def bench(session: nox.Session) -> None:
     """
     import sys
 
-    install(session, "grade")
+    install(session, "bench")
     session.run("python", "-m", "autograder.tools.bench", "--out", "bench", "--nox-python", sys.executable,
                 *session.posargs)  # fmt: skip
 

@@ -79,6 +79,9 @@ REFLECTIONS = {
         "reward of a response tell you about the policy?",
         "What does β control in DPO? What would you expect from a very small β with a finite number of "
         "preference pairs, and why?",
+        "With preferences that never disagree, DPO's margins grow without bound while IPO's stop at "
+        "1/(2β) and the hinge's at 1/β. Why, and which loss would you choose for pairs labelled by one "
+        "very consistent annotator?",
     ),
     "lab5_grpo": (
         "A prompt whose G sampled answers are all wrong gives no gradient at all. Why, and what would you "
