@@ -440,11 +440,32 @@ def test_instructor_key_covers_every_lab(browser: Any, site_url: str) -> None:
     page.close()
 
 
+REFLECTION_LISTS = """() => {
+    const heading = [...document.querySelectorAll("article h2")].find((h) => /reflection/i.test(h.textContent));
+    const lists = [];
+    for (let node = heading && heading.nextElementSibling; node && node.tagName !== "H2"; node = node.nextElementSibling) {
+        if (node.tagName === "OL") lists.push([node.start || 1, node.querySelectorAll(":scope > li").length]);
+    }
+    return lists;
+}"""
+
+
 def test_reflection_lists_continue_their_numbering(browser: Any, site_url: str) -> None:
-    page = open_page(browser, site_url + "labs/lab3-rlhf/")
-    starts = page.eval_on_selector_all("article ol[start]", "lists => lists.map((l) => l.start)")
-    assert 4 in starts, f"the second reflection list should start at 4, lists start at {starts}"
-    page.close()
+    """On every lab page, the questions of the Reflection section are numbered 1, 2, 3, ... even
+    where answers or a heading split them into several lists (no list starts again at 1)."""
+    numbered = 0
+    for path, _ in LAB_PAGES.values():
+        page = open_page(browser, site_url + path)
+        lists = page.evaluate(REFLECTION_LISTS)
+        page.close()
+        expected = 1
+        for start, items in lists:
+            assert start == expected, (
+                f"{path}: a reflection list starts at {start}, after question {expected - 1}"
+            )
+            expected = start + items
+        numbered += expected - 1
+    assert numbered > 10, "the lab pages have hardly any numbered reflection question: nothing was checked"
 
 
 def test_code_blocks_scroll_inside_the_text_column(browser: Any, site_url: str) -> None:
