@@ -220,17 +220,10 @@ def kl_regularized_gradient(
         array([-0.5,  0.5])
     """
     ### BEGIN SOLUTION
+    kl_regularized_objective(logits, ref_logits, rewards, beta)  # raises the documented errors
     z = np.asarray(logits, dtype=np.float64)
     z_ref = np.asarray(ref_logits, dtype=np.float64)
     r = np.asarray(rewards, dtype=np.float64)
-    if z.ndim != 1 or z.size == 0:
-        raise ValueError(f"logits must be a non-empty 1-D array, got shape {z.shape}")
-    if z_ref.shape != z.shape:
-        raise ValueError(f"ref_logits must have the shape of logits {z.shape}, got {z_ref.shape}")
-    if r.shape != z.shape:
-        raise ValueError(f"rewards must have the shape of logits {z.shape}, got {r.shape}")
-    if not beta >= 0:
-        raise ValueError(f"beta must be >= 0, got {beta}")
     log_pi = z - np.logaddexp.reduce(z)
     log_ref = z_ref - np.logaddexp.reduce(z_ref)
     pi = np.exp(log_pi)
