@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from autograder import checks
 from autograder import strategies as gen
@@ -19,7 +18,7 @@ def gradient_cases(draw, scale: float = 5.0):
     """`(logits, ref_logits, chosen, rejected, beta)`: K responses, n pairs, indices may repeat."""
     k = draw(st.integers(2, 5), label="K")
     n = draw(st.integers(1, 6), label="n")
-    indices = hnp.arrays(np.int64, n, elements=st.integers(0, k - 1))
+    indices = gen.array_of(np.int64, n, st.integers(0, k - 1))
     logits, ref_logits = draw(gen.arrays(k, -scale, scale)), draw(gen.arrays(k, -scale, scale))
     return logits, ref_logits, draw(indices), draw(indices), draw(st.sampled_from(BETAS))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from autograder import strategies as gen
 from autograder.labs.lab5_grpo.lab import AGGREGATIONS, CLIP_EPSILONS
@@ -21,7 +20,7 @@ def reward_tables(draw, max_prompts: int = 4, max_group: int = 6, equal_row: boo
         rewards = draw(gen.arrays((p, g), -5.0, 5.0))
     else:
         levels = [0.0, 1.0] if kind == "binary" else [0.0, 0.5, 1.0]
-        rewards = draw(hnp.arrays(np.float64, (p, g), elements=st.sampled_from(levels)))
+        rewards = draw(gen.array_of(np.float64, (p, g), st.sampled_from(levels)))
     if equal_row and draw(st.booleans(), label="an all-equal row"):
         rewards[draw(st.integers(0, p - 1))] = draw(st.sampled_from([0.0, 1.0, 0.1, 0.7]))
     return rewards
