@@ -28,10 +28,17 @@ def instructor_session(function: Callable[[nox.Session], None]) -> Callable[[nox
     return nox.session(function) if COURSE_REPO else function
 
 
-def install(session: nox.Session, *locks: str) -> None:
-    """Install the pinned requirements `requirements/<lock>.txt` into the session."""
+def install(session: nox.Session, *locks: str, precompile: bool = False) -> None:
+    """Install the pinned requirements `requirements/<lock>.txt` into the session.
+
+    `precompile` writes the packages' bytecode at install time. The grader's jail mounts them
+    read-only, so its workers can never cache bytecode themselves: where Python writes none
+    (`PYTHONDONTWRITEBYTECODE`, common in CI and containers), each of them would compile numpy
+    on every grade.
+    """
+    env = {"UV_COMPILE_BYTECODE": "1"} if precompile else {}  # pip, the fallback, compiles anyway
     for lock in locks:
-        session.install("-r", str(REQUIREMENTS / f"{lock}.txt"))
+        session.install("-r", str(REQUIREMENTS / f"{lock}.txt"), env=env)
 
 
 def lab_file(session: nox.Session, usage: str) -> tuple[Path, list[str]]:
@@ -55,7 +62,7 @@ def grade(session: nox.Session) -> None:
     An imperfect score is a grade, not a failure of the session: nox reports failure only when
     the grader could not run (exit 2), or when you ask for a threshold with `--fail-under`.
     """
-    install(session, "grade")
+    install(session, "grade", precompile=True)
     thresholded = any(a.startswith("--fail-under") for a in session.posargs)
     grader = "autograder" if COURSE_REPO else "autograder.public"  # a student repository self-checks
     session.run("python", "-m", grader, *session.posargs, success_codes=[0] if thresholded else [0, 1])

@@ -46,9 +46,10 @@ def test_the_floor_target_is_the_median_of_the_paired_ratios() -> None:
     assert row["value"] == "4.0x" and row["met"]
 
 
-def test_the_report_says_where_bytecode_is_not_cached() -> None:
-    r = figures(floor=[1.0], warm=[4.0], cached={"floor": True, "grade": False})
+def test_the_report_says_where_bytecode_is_cached_and_what_the_floor_is_with_it() -> None:
+    r = figures(floor=[1.0], warm=[4.0], cached={"floor": False, "grade": True})
     words = bytecode_words(r)
-    assert "grade's environment" in words and "floor's" not in words and "0.40 s" in words
+    assert "grade's environment has it" in words and "floor's has none" in words
+    assert "the floor is 0.40 s, and the warm grade 10.0x it" in words
     assert f"Bytecode: {words}." in markdown({**r, "targets": targets(r)})
-    assert bytecode_words(figures([1.0], [4.0], {"floor": True, "grade": True})).startswith("cached in both")
+    assert "floor's has it too" in bytecode_words(figures([1.0], [4.0], {"floor": True, "grade": True}))
