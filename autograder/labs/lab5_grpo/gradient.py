@@ -10,8 +10,16 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder.labs.lab5_grpo.lab import SECONDARY, grpo_objective_grad, ref
 from autograder.labs.lab5_grpo.objective import objective_invalid
-from autograder.labs.lab5_grpo.strategies import response_batches
+from autograder.labs.lab5_grpo.strategies import case, response_batches
 from autograder.numerics import numerical_gradient
+
+TWO_RESPONSES_AWAY_FROM_THE_KINKS = (
+    [[0.5, -0.3, 9.0], [0.0, 0.5, 0.0]],
+    [[0.0, 0.0, 4.0], [0.3, -0.2, 0.3]],
+    [1.0, -0.5],
+    [[True, True, False], [True, True, True]],
+)
+"""Like `strategies.TWO_RESPONSES`, with the second response's ratios moved off the clip boundaries."""
 
 
 def _away_from_kinks(batch):
@@ -57,26 +65,8 @@ def _grad_mistakes(new, old, adv, mask, clip_eps, aggregation) -> dict[str, np.n
 
 @grpo_objective_grad.holds("matches the reference on random batches (each aggregation)", points=3)
 @given(batch=response_batches().map(_away_from_kinks))
-@example(
-    batch=(
-        np.array([[0.5, -0.3, 9.0], [0.0, 0.5, 0.0]]),
-        np.array([[0.0, 0.0, 4.0], [0.3, -0.2, 0.3]]),
-        np.array([1.0, -0.5]),
-        np.array([[True, True, False], [True, True, True]]),
-        0.2,
-        "sequence",
-    )
-)
-@example(
-    batch=(
-        np.array([[0.5, -0.3, 9.0], [0.0, 0.5, 0.0]]),
-        np.array([[0.0, 0.0, 4.0], [0.3, -0.2, 0.3]]),
-        np.array([1.0, -0.5]),
-        np.array([[True, True, False], [True, True, True]]),
-        0.2,
-        "constant",
-    )
-)
+@example(batch=case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "sequence"))
+@example(batch=case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "constant"))
 def gradient_matches_reference(f, batch):
     checks.close(
         f(*batch),
@@ -95,16 +85,7 @@ def gradient_matches_reference(f, batch):
     max_examples=SECONDARY,
 )
 @given(batch=response_batches().map(_away_from_kinks))
-@example(
-    batch=(
-        np.array([[0.5, -0.3, 9.0], [0.0, 0.5, 0.0]]),
-        np.array([[0.0, 0.0, 4.0], [0.3, -0.2, 0.3]]),
-        np.array([1.0, -0.5]),
-        np.array([[True, True, False], [True, True, True]]),
-        0.2,
-        "sequence",
-    )
-)
+@example(batch=case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "sequence"))
 def gradient_matches_finite_differences(f, batch):
     new, old, adv, mask, clip_eps, aggregation = batch
     numeric = numerical_gradient(lambda x: ref.grpo_objective(x, old, adv, mask, clip_eps, aggregation), new)
@@ -121,26 +102,8 @@ def gradient_matches_finite_differences(f, batch):
 
 @grpo_objective_grad.holds("clipped tokens carry exactly 0 gradient", points=2, max_examples=SECONDARY)
 @given(batch=response_batches(log_ratio=2.0).map(_away_from_kinks))
-@example(
-    batch=(
-        np.array([[1.0, -1.0, 0.0]]),
-        np.array([[0.0, 0.0, 0.0]]),
-        np.array([1.0]),
-        np.array([[True, True, True]]),
-        0.2,
-        "token",
-    )
-)
-@example(
-    batch=(
-        np.array([[1.0, -1.0, 0.0]]),
-        np.array([[0.0, 0.0, 0.0]]),
-        np.array([-1.0]),
-        np.array([[True, True, True]]),
-        0.2,
-        "token",
-    )
-)
+@example(batch=case([[1.0, -1.0, 0.0]], [[0.0, 0.0, 0.0]], [1.0], [[True, True, True]], "token"))
+@example(batch=case([[1.0, -1.0, 0.0]], [[0.0, 0.0, 0.0]], [-1.0], [[True, True, True]], "token"))
 def clipped_tokens_have_no_gradient(f, batch):
     new, old, adv, mask, clip_eps, _ = batch
     got = checks.as_array(f(*batch), mask.shape, "the gradient")
@@ -169,23 +132,15 @@ def clipped_tokens_have_no_gradient(f, batch):
 )
 @given(batch=response_batches(), garbage=st.sampled_from([np.nan, np.inf, 1e3, -7.0]))
 @example(
-    batch=(
-        np.array([[0.3, 0.0]]),
-        np.array([[0.0, 0.0]]),
-        np.array([1.0]),
-        np.array([[True, False]]),
-        0.2,
-        "token",
-    ),
+    batch=case([[0.3, 0.0]], [[0.0, 0.0]], [1.0], [[True, False]], "token"),
     garbage=np.nan,
 )
 @example(
-    batch=(
-        np.array([[0.3, -2.0, 0.0], [0.1, 0.0, 0.0]]),
+    batch=case(
+        [[0.3, -2.0, 0.0], [0.1, 0.0, 0.0]],
         np.zeros((2, 3)),
-        np.array([-1.0, 0.5]),
-        np.array([[True, True, False], [True, False, False]]),
-        0.2,
+        [-1.0, 0.5],
+        [[True, True, False], [True, False, False]],
         "sequence",
     ),
     garbage=np.inf,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder.engine import Invalid
 from autograder.labs.lab5_grpo.lab import AGGREGATIONS, SECONDARY, grpo_objective, ref
-from autograder.labs.lab5_grpo.strategies import response_batches
+from autograder.labs.lab5_grpo.strategies import TWO_RESPONSES, case, response_batches
 
 
 def _per_token(new, old, adv, mask, clip_eps, combine=np.minimum, clip=True) -> np.ndarray:
@@ -62,26 +62,8 @@ def _objective_mistakes(new, old, adv, mask, clip_eps, aggregation) -> dict[str,
 
 @grpo_objective.holds("matches the reference on random batches (each aggregation)", points=3)
 @given(batch=response_batches())
-@example(
-    batch=(
-        np.array([[0.5, -0.3, 9.0], [0.0, 0.0, 0.0]]),
-        np.array([[0.0, 0.0, 4.0], [0.1, -0.2, 0.3]]),
-        np.array([1.0, -0.5]),
-        np.array([[True, True, False], [True, True, True]]),
-        0.2,
-        "sequence",
-    )
-)
-@example(
-    batch=(
-        np.array([[0.5, -0.3, 9.0], [0.0, 0.0, 0.0]]),
-        np.array([[0.0, 0.0, 4.0], [0.1, -0.2, 0.3]]),
-        np.array([1.0, -0.5]),
-        np.array([[True, True, False], [True, True, True]]),
-        0.2,
-        "constant",
-    )
-)
+@example(batch=case(*TWO_RESPONSES, "sequence"))
+@example(batch=case(*TWO_RESPONSES, "constant"))
 def objective_matches_reference(f, batch):
     checks.close(
         f(*batch),
@@ -102,23 +84,17 @@ def objective_matches_reference(f, batch):
 )
 @given(batch=response_batches())
 @example(
-    batch=(
+    batch=case(
         np.zeros((2, 3)),
         np.zeros((2, 3)),
-        np.array([1.0, -0.5]),
-        np.array([[True, False, False], [True, True, True]]),
-        0.2,
+        [1.0, -0.5],
+        [[True, False, False], [True, True, True]],
         "sequence",
     )
 )
 @example(
-    batch=(
-        np.zeros((2, 3)),
-        np.zeros((2, 3)),
-        np.array([1.0, -0.5]),
-        np.array([[True, False, False], [True, True, True]]),
-        0.2,
-        "token",
+    batch=case(
+        np.zeros((2, 3)), np.zeros((2, 3)), [1.0, -0.5], [[True, False, False], [True, True, True]], "token"
     )
 )
 def objective_at_the_old_policy_is_the_mean_advantage(f, batch):
@@ -152,14 +128,7 @@ def objective_at_the_old_policy_is_the_mean_advantage(f, batch):
 @grpo_objective.holds("padding values (nan, inf, anything) change nothing", points=2, max_examples=SECONDARY)
 @given(batch=response_batches(), garbage=st.sampled_from([np.nan, np.inf, -np.inf, 1e3, -7.0]))
 @example(
-    batch=(
-        np.array([[0.3, 0.0]]),
-        np.array([[0.0, 0.0]]),
-        np.array([1.0]),
-        np.array([[True, False]]),
-        0.2,
-        "token",
-    ),
+    batch=case([[0.3, 0.0]], [[0.0, 0.0]], [1.0], [[True, False]], "token"),
     garbage=np.nan,
 )
 def objective_ignores_padding(f, batch, garbage):
@@ -191,14 +160,7 @@ def objective_ignores_padding(f, batch, garbage):
 )
 @given(batch=response_batches(equal_lengths=True), full=st.booleans())
 @example(
-    batch=(
-        np.array([[0.3, 0.0, 1.0]]),
-        np.array([[0.0, 0.0, 0.0]]),
-        np.array([1.0]),
-        np.array([[True, True, False]]),
-        0.2,
-        "token",
-    ),
+    batch=case([[0.3, 0.0, 1.0]], [[0.0, 0.0, 0.0]], [1.0], [[True, True, False]], "token"),
     full=False,
 )
 def aggregations_agree_on_equal_lengths(f, batch, full):
@@ -230,16 +192,7 @@ def aggregations_agree_on_equal_lengths(f, batch, full):
     max_examples=SECONDARY,
 )
 @given(batch=response_batches(log_ratio=900.0))
-@example(
-    batch=(
-        np.array([[800.0, -800.0]]),
-        np.array([[0.0, 0.0]]),
-        np.array([1.0]),
-        np.array([[True, True]]),
-        0.2,
-        "token",
-    )
-)
+@example(batch=case([[800.0, -800.0]], [[0.0, 0.0]], [1.0], [[True, True]], "token"))
 def objective_does_not_overflow(f, batch):
     new, old, adv, mask, clip_eps, aggregation = batch
     adv = np.abs(adv)  # rho * A with A < 0 really is -inf for huge rho

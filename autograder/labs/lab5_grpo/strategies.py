@@ -68,3 +68,19 @@ def response_batches(draw, equal_lengths: bool = False, full: bool = False, log_
         draw(st.sampled_from(CLIP_EPSILONS)),
         draw(st.sampled_from(AGGREGATIONS)),
     )
+
+
+def case(logp_new, logp_old, advantages, mask, aggregation: str, clip_eps: float = 0.2) -> tuple:
+    """An explicit `(logp_new, logp_old, advantages, mask, clip_eps, aggregation)`, written as lists."""
+    arrays = (np.array(v, dtype=np.float64) for v in (logp_new, logp_old, advantages))
+    return (*arrays, np.array(mask, dtype=bool), clip_eps, aggregation)
+
+
+TWO_RESPONSES = (
+    [[0.5, -0.3, 9.0], [0.0, 0.0, 0.0]],
+    [[0.0, 0.0, 4.0], [0.1, -0.2, 0.3]],
+    [1.0, -0.5],
+    [[True, True, False], [True, True, True]],
+)
+"""Two responses, of lengths 2 and 3: lengths that tell the aggregations apart, with a large
+log-prob on the padding (`case(*TWO_RESPONSES, aggregation)`)."""
