@@ -22,6 +22,7 @@ import pytest
 from autograder import sandbox
 from autograder.cli import main
 from autograder.labs import load_lab
+from tests.test_isolation import processes_running_from
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -58,17 +59,6 @@ def lab_scores(report: dict) -> dict[str, int]:
 
 def losing(report: dict) -> set[str]:
     return {t["name"].split(":")[0].split(".", 1)[1] for t in report["tests"] if t["status"] != "passed"}
-
-
-def processes_running_from(folder: Path) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and str(folder).encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            pass
-    return found
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
