@@ -1,6 +1,6 @@
 """Graded properties of Lab 4: direct preference optimisation (`exercises/lab4_dpo.py`).
 
-`common` declares the graded functions in the order of the lab file and holds what the topic
+`lab` declares the graded functions in the order of the lab file and holds what the topic
 modules share; each topic module adds its functions' properties: `loss` (`dpo_loss`,
 `implicit_reward`), `gradient` (`dpo_gradient`) and `family` (`dpo_family_loss`,
 `dpo_family_loss_grad`).
@@ -9,6 +9,6 @@ modules share; each topic module adds its functions' properties: `loss` (`dpo_lo
 from __future__ import annotations
 
 from autograder.labs.lab4_dpo import family, gradient, loss  # noqa: F401  (registers the properties)
-from autograder.labs.lab4_dpo.common import LAB
+from autograder.labs.lab4_dpo.lab import LAB
 
 __all__ = ["LAB"]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Invalid
-from autograder.labs.lab4_dpo.common import BETAS, dpo_family_loss, dpo_family_loss_grad, ref
+from autograder.labs.lab4_dpo.lab import BETAS, dpo_family_loss, dpo_family_loss_grad, ref
 from autograder.numerics import numerical_gradient, softplus
 
 SMOOTHINGS = (0.25, 0.1, 0.4)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Invalid
-from autograder.labs.lab4_dpo.common import BETAS, dpo_gradient, ref
+from autograder.labs.lab4_dpo.lab import BETAS, dpo_gradient, ref
 from autograder.numerics import log_softmax, numerical_gradient, softplus
 
 

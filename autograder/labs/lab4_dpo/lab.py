@@ -1,4 +1,5 @@
-"""What the Lab 4 graders share: the lab, its reference solution, the values of beta, the margin."""
+"""Lab 4's graded functions, declared in the order of the lab file (the scoreboard's order), and
+what every topic module of the grader shares: the reference, the values of beta, the margin."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from autograder.engine import Lab, reference
 ref = reference("lab4_dpo")
 LAB = Lab(4, "lab4_dpo", "Direct preference optimisation")
 
-# The graded functions, in the order of the lab file; the topic modules add their properties.
 dpo_loss = LAB.function("dpo_loss")
 implicit_reward = LAB.function("implicit_reward")
 dpo_gradient = LAB.function("dpo_gradient")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Invalid
-from autograder.labs.lab4_dpo.common import BETAS, MARGIN, dpo_loss, implicit_reward, margins, ref
+from autograder.labs.lab4_dpo.lab import BETAS, MARGIN, dpo_loss, implicit_reward, margins, ref
 from autograder.numerics import log_softmax, softplus
 
 # --- dpo_loss -------------------------------------------------------------------------------
