@@ -192,15 +192,14 @@ def measure(runs: int, cold_runs: int, nox_python: str | None) -> dict[str, Any]
     results["grader"] = grader
 
     nox = nox_command(nox_python)
-    cold, warm_ref, warm_stub, floor, statuses = [], [], [], [], []
+    cold, warm_ref, warm_stub, floor = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-clone-") as temporary:
         for i in range(cold_runs):
             clone = Path(temporary) / f"clone{i}"
             started = time.perf_counter()
             fresh_clone(REPO_ROOT, clone)
-            seconds, out, status = timed([*nox, "-s", "grade"], clone)
+            _, out, _ = timed([*nox, "-s", "grade"], clone)
             cold.append(time.perf_counter() - started)
-            statuses.append(status)
             if "Score:" not in out:
                 raise SystemExit(f"the cold grade printed no scoreboard:\n{out}")
         clone = Path(temporary) / "clone0"
