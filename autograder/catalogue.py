@@ -81,8 +81,11 @@ class Catalogue:
         """Declare the decorated function as a mistake in the lab function `function`."""
 
         def register(implementation: Callable[..., Any]) -> Callable[..., Any]:
-            if any(m.name == implementation.__name__ for m in self.mistakes):
-                raise ValueError(f"{self.lab}: two mistakes named {implementation.__name__}")
+            name = implementation.__name__
+            if name == function or any(m.name == name for m in self.mistakes):
+                raise ValueError(
+                    f"{self.lab}: name the mistake {name} apart from its function and the others"
+                )
             self.mistakes.append(
                 Mistake(self.lab, function, description, hint, implementation, keeps_validation)
             )
@@ -93,3 +96,19 @@ class Catalogue:
     def of(self, function: str) -> list[Mistake]:
         """The mistakes declared for the lab function `function`."""
         return [m for m in self.mistakes if m.function == function]
+
+    def values(self, function: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """`{hint: value}` of every mistake of `function` that returns on these arguments.
+
+        Grader-side: it runs the catalogue's own code, never the learner's. A mistake that raises
+        on these arguments (or has no hint) is left out: it cannot be what the learner returned.
+        """
+        produced = {}
+        for mistake in self.of(function):
+            if not mistake.hint:
+                continue
+            try:
+                produced[mistake.hint] = mistake.implementation(*args, **kwargs)
+            except Exception:  # a mistake that fails on these arguments matches nothing
+                continue
+        return produced

@@ -17,12 +17,15 @@ overrides just those functions, so a wrong variant can only cost points on its o
 
 from __future__ import annotations
 
+import ast
 import inspect
 import shutil
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.catalogue import Mistake
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -48,10 +51,10 @@ REGISTRY: list[Variant] = []
 
 
 def _source(function: Callable) -> str:
-    lines = textwrap.dedent(inspect.getsource(function)).splitlines()
-    while lines[0].startswith("@"):
-        lines.pop(0)
-    return "\n".join(lines) + "\n"
+    """The function's source from its `def` line on (decorators, even on several lines, dropped)."""
+    source = textwrap.dedent(inspect.getsource(function))
+    (definition,) = ast.parse(source).body
+    return "\n".join(source.splitlines()[definition.lineno - 1 :]) + "\n"
 
 
 def wrong(description: str, hint: str | None = None) -> Callable[[Callable], Callable]:
@@ -100,10 +103,37 @@ def submission(variant: Variant, folder: Path) -> Path:
     return folder
 
 
+def from_catalogue(mistake: Mistake) -> Variant:
+    """A catalogue mistake as a wrong variant: its body under the lab function's name, after the
+    reference's own call (so that it keeps the contract's errors) unless `keeps_validation` is off.
+
+    The catalogue's bodies use `np`, `math` and `ref`; the submission's header provides the first
+    two, and `ref` is bound here to the reference module.
+    """
+    source = _source(mistake.implementation)
+    signature = inspect.signature(mistake.implementation)
+    call = ", ".join(
+        f"*{name}" if p.kind is p.VAR_POSITIONAL else f"**{name}" if p.kind is p.VAR_KEYWORD else name
+        for name, p in signature.parameters.items()
+    )
+    validation = f"    ref.{mistake.function}({call})\n" if mistake.keeps_validation else ""
+    wrapper = (
+        f"ref = _reference\n\n\n{source}\n\ndef {mistake.function}{signature}:\n"
+        f"{validation}    return {mistake.name}({call})\n"
+    )
+    return Variant(
+        mistake.lab, mistake.function, mistake.description, (wrapper,), False, mistake.hint or None
+    )
+
+
 def load_all() -> list[Variant]:
-    """Import every variants module and return the registry."""
+    """Import every variants module and every lab's catalogue; return the variants."""
     import importlib
 
     for path in sorted(Path(__file__).parent.glob("lab*.py")):
         importlib.import_module(f"tests.variants.{path.stem}")
-    return REGISTRY
+    catalogued = []
+    for path in sorted((SOLUTIONS.parent / "autograder" / "labs").glob("lab*/catalogue.py")):
+        catalogue = importlib.import_module(f"autograder.labs.{path.parent.name}.catalogue").CATALOGUE
+        catalogued += [from_catalogue(m) for m in catalogue.mistakes]
+    return REGISTRY + catalogued
