@@ -4,21 +4,21 @@
 #   grade-pull-request.sh HEAD_CHECKOUT RESULTS_DIR [GRADER_OPTION...]
 #
 # Options after the two folders go to the grader (the Grade workflow passes --isolation jail).
-# Only the regular files HEAD_CHECKOUT/exercises/*.py are taken from the pull request (no
-# symlinks, no subfolders); the grader, the reference solutions and the pins come from the
+# Only lab files under HEAD_CHECKOUT/exercises/ are taken from the pull request, found by the
+# course's file-finding rule (autograder/tools/finding.py: regular files named like a lab, in
+# exercises/ or one level of subfolders; it prints which file was graded when there was a
+# choice); the provided helpers, the grader, the reference solutions and the pins come from the
 # tree this script lives in. Used by .github/workflows/grade.yml and by tests/test_pr_grading.py.
 set -euo pipefail
 trusted=$(cd "$(dirname "$0")/../.." && pwd)
-head_exercises="$1/exercises"
+head_exercises="$(cd "$1" && pwd)/exercises"
 results=$(mkdir -p "$2" && cd "$2" && pwd)
 submission=$(mktemp -d)
 trap 'rm -rf "$submission"' EXIT
 
-if [ -d "$head_exercises" ]; then
-  find "$head_exercises" -maxdepth 1 -type f -name '*.py' -exec cp {} "$submission/" \;
-fi
-
 cd "$trusted"
+# Reads the head's files as data only: no learner code runs here.
+python -E -s -m autograder.tools.finding "$head_exercises" "$submission"
 status=0
 # The runner's command files (GITHUB_ENV, GITHUB_STEP_SUMMARY, ...) stay out of reach of learner
 # code, which could read them from the grader's environment: the grader does not get them.
