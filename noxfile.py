@@ -135,9 +135,30 @@ def release(session: nox.Session) -> None:
 
 @instructor_session
 def gradescope(session: nox.Session) -> None:
-    """Build build/gradescope/autograder.zip: setup.sh, run_autograder, the grader, the reference, the pins."""
+    """Build build/gradescope/autograder.zip (`-- --config FILE` for your visibility rules; `-- run` grades)."""
     install(session, "grade")
     session.run("python", "-m", "autograder.tools.gradescope", *session.posargs)
+
+
+@instructor_session
+def batch(session: nox.Session) -> None:
+    """Grade a class: `-- DIR [--jobs N] [--lab N]`, one folder per student; writes build/batch/.
+
+    Fails (exit 1, with a one-line summary) when some student's labs could not all be graded.
+    """
+    install(session, "grade", precompile=True)
+    session.run("python", "-m", "autograder.tools.batch", *session.posargs)
+
+
+@instructor_session
+def collect(session: nox.Session) -> None:
+    """A Classroom assignment's grades of record into build/classroom/grades.csv: `-- --org ORG --prefix NAME`.
+
+    Reads the check runs "Grade" of the students' pull requests through the GitHub API, with the
+    token in GITHUB_TOKEN (or GH_TOKEN).
+    """
+    install(session, "grade")
+    session.run("python", "-m", "autograder.tools.collect", *session.posargs)
 
 
 @nox.session

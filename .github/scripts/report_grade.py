@@ -156,14 +156,26 @@ def check_run(tests: list[dict[str, Any]], body: str, head_sha: str) -> dict[str
     """
     summary = cap(body.removeprefix(MARKER + "\n"), MAX_CHECK_TEXT)
     if not tests:
-        return {"name": CHECK_NAME, "head_sha": head_sha, "status": "completed", "conclusion": "failure",
-                "output": {"title": "The grade could not be computed", "summary": summary}}  # fmt: skip
+        output = {"title": "The grade could not be computed", "summary": summary}
+        return {
+            "name": CHECK_NAME,
+            "head_sha": head_sha,
+            "status": "completed",
+            "conclusion": "failure",
+            "output": output,
+        }
     data = record(tests)
     percent = 100.0 * data["score"] / data["max_score"] if data["max_score"] else 0.0
     title = f"Score: {_points(data['score'])}/{_points(data['max_score'])} ({percent:.1f} %)"
     text = f"{RECORD_MARKER}\n\n```json\n{json.dumps(data, sort_keys=True)}\n```\n"
-    return {"name": CHECK_NAME, "head_sha": head_sha, "status": "completed", "conclusion": "success",
-            "output": {"title": title, "summary": summary, "text": text}}  # fmt: skip
+    output = {"title": title, "summary": summary, "text": text}
+    return {
+        "name": CHECK_NAME,
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": "success",
+        "output": output,
+    }
 
 
 def annotations(tests: list[dict[str, Any]]) -> list[str]:

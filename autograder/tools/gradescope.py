@@ -218,9 +218,11 @@ def _grade(root: Path, scratch: Path) -> dict[str, Any]:
             os.chown(path, UNPRIVILEGED, UNPRIVILEGED)
     results = out / "results.json"
     try:
-        status = subprocess.run(grader_command(work, results, config), cwd=source, timeout=RUN_LIMIT,
-                                stdin=subprocess.DEVNULL, env={"PATH": os.environ.get("PATH", ""), "HOME": str(scratch)},
-                                ).returncode  # fmt: skip
+        environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(scratch)}
+        command = grader_command(work, results, config)
+        status = subprocess.run(
+            command, cwd=source, timeout=RUN_LIMIT, stdin=subprocess.DEVNULL, env=environment
+        ).returncode
     except subprocess.TimeoutExpired:
         return failure_results(f"grading took longer than {RUN_LIMIT:g} s")
     try:
@@ -240,8 +242,12 @@ def run(root: Path) -> dict[str, Any]:
     """
     with tempfile.TemporaryDirectory(prefix="grading-") as scratch:
         results = _grade(root, Path(scratch))
-    paths = {f"{scratch}/submission": "your submission", scratch: "the grading folder",
-             str(root / "source"): "the autograder", str(root): "the autograder"}  # fmt: skip
+    paths = {
+        f"{scratch}/submission": "your submission",
+        scratch: "the grading folder",
+        str(root / "source"): "the autograder",
+        str(root): "the autograder",
+    }
     return without_paths(results, paths)
 
 
