@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,15 @@ visibility = "after_due_date"
 """
 
 
-@pytest.fixture(scope="module")
-def autograder_root(tmp_path_factory) -> Path:
-    """A Gradescope-like root with the zip unpacked and setup.sh's Python part run."""
+def emulated_root(tmp_path_factory: pytest.TempPathFactory, config_text: str = CONFIG) -> Iterator[Path]:
+    """A Gradescope-like root with the zip (built with `config_text` as gradescope.toml) unpacked
+    and setup.sh's Python part run; removed afterwards."""
     version = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info >= (3, 11))"],
                              capture_output=True, text=True, check=False).stdout.strip() if Path(SYSTEM_PYTHON).exists() else ""  # fmt: skip
     if version != "True" and os.environ.get("CI") != "true":
         pytest.skip(f"{SYSTEM_PYTHON} >= 3.11 is needed, as on Gradescope's image")
     config = tmp_path_factory.mktemp("config") / "gradescope.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     archive = gradescope.build(tmp_path_factory.mktemp("zip") / "autograder.zip", config)
     # Not under pytest's private tmp folder: the unprivileged user must reach the venv and source.
     root = Path(tempfile.mkdtemp(prefix="autograder-root-", dir="/tmp"))
@@ -65,12 +66,19 @@ def autograder_root(tmp_path_factory) -> Path:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def autograder_root(tmp_path_factory) -> Iterator[Path]:
+    """The emulated root, with Lab 3's tests visible after the due date."""
+    yield from emulated_root(tmp_path_factory)
+
+
 def grade(root: Path, files: dict[str, str]) -> dict:
-    """Put `files` in root/submission, run run_autograder, return results.json."""
+    """Put `files` (relative path -> text) in root/submission, run run_autograder, return results.json."""
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()
     for name, text in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_text(text, encoding="utf-8")
     env = {"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root)}
     subprocess.run([str(root / "run_autograder")], env=env, check=True, timeout=600)
