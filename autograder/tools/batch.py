@@ -304,8 +304,8 @@ def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
             )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Grade a class; return the exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options (`tests/test_commands.py` checks the guide's commands with it)."""
     parser = argparse.ArgumentParser(
         prog="python -m autograder.tools.batch", description=__doc__.splitlines()[0]
     )
@@ -323,6 +323,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="the grader's --isolation for every student (default auto)")  # fmt: skip
     parser.add_argument("--student-timeout", type=float, default=900.0, metavar="SECONDS",
                         help="time limit of one student's whole grading (default 900)")  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade a class; return the exit status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"no folder {args.submissions}")

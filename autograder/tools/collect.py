@@ -217,8 +217,8 @@ def write_csv(rows: list[Row], path: Path) -> None:
         writer.writerows(row.cells() for row in rows)
 
 
-def main(argv: list[str] | None = None, opener: Opener = urllib.request.urlopen) -> int:
-    """Collect the grades; exit status 0, 1 when some repository has no grade, 2 on bad arguments."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options (`tests/test_commands.py` checks the guide's commands with it)."""
     parser = argparse.ArgumentParser(
         prog="python -m autograder.tools.collect", description=__doc__.splitlines()[0]
     )
@@ -236,6 +236,12 @@ def main(argv: list[str] | None = None, opener: Opener = urllib.request.urlopen)
         help="keep only grades completed by then, e.g. 2026-12-20T23:59:00+00:00",
     )
     parser.add_argument("--api", default=API, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None, opener: Opener = urllib.request.urlopen) -> int:
+    """Collect the grades; exit status 0, 1 when some repository has no grade, 2 on bad arguments."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
     if not token:

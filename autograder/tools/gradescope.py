@@ -151,9 +151,9 @@ def checked_results(path: Path) -> dict[str, Any]:
 
 
 WHEN_SHOWN = {
-    "after_due_date": "after the due date",
-    "after_published": "once the grades are published",
-    "hidden": "never (hidden from students)",
+    "after_due_date": "shown after the due date",
+    "after_published": "shown once the grades are published",
+    "hidden": "never shown to students (hidden)",
 }
 """What the student is told about tests not visible now, by visibility."""
 
@@ -169,7 +169,7 @@ def apply_visibility(results: dict[str, Any], config: dict[str, Any]) -> dict[st
     output = results["output"]
     if len(shown) < len(tests):
         later = [
-            f"{count} shown {when}"
+            f"{count} {when}"
             for visibility, when in WHEN_SHOWN.items()
             if (count := sum(t["visibility"] == visibility for t in tests))
         ]
@@ -262,13 +262,13 @@ def write_results(results: dict[str, Any], root: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: `build` the zip, or `run` inside Gradescope's container."""
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with `build` when no action is named (as `nox -s gradescope` runs it)."""
     parser = argparse.ArgumentParser(
         prog="python -m autograder.tools.gradescope", description=__doc__.splitlines()[0]
     )
     actions = parser.add_subparsers(dest="action", required=True)
-    build_parser = actions.add_parser("build", help="write autograder.zip")
+    build_parser = actions.add_parser("build", help="write autograder.zip (the default action)")
     build_parser.add_argument("--out", type=Path, default=ROOT / "build" / "gradescope" / "autograder.zip")
     build_parser.add_argument("--config", type=Path, default=TEMPLATES / "gradescope.toml",
                               help="the gradescope.toml to put in (default: the template)")  # fmt: skip
@@ -276,8 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--root", type=Path, default=Path("/autograder"))
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in (*actions.choices, "-h", "--help"):
-        argv = ["build", *argv]  # no action: build, as `nox -s gradescope` does
-    args = parser.parse_args(argv)
+        argv = ["build", *argv]
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: `build` the zip (the default), or `run` inside Gradescope's container."""
+    args = parse_arguments(argv)
     if args.action == "build":
         print(f"Wrote {build(args.out.resolve(), args.config)}")
         return 0
