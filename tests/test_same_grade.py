@@ -136,6 +136,9 @@ def test_batch_failure_cases_are_graded_by_the_rule_and_named(tmp_path):
     )
     assert "ignored labkit.py, sft_corpus.py" in (reports / "forged-helper.txt").read_text(encoding="utf-8")
     assert rows["nothing"]["problem"] == f"lab1_sft: no file {LAB1} in the submission"
+    assert f"Not graded in full: lab1_sft: no file {LAB1}" in (reports / "nothing.txt").read_text(
+        encoding="utf-8"
+    )
     assert status == 1
 
 

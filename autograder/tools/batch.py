@@ -161,47 +161,61 @@ def _stop(student: _Student) -> None:
 
 
 def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | None) -> StudentGrade:
-    """The student's row, from the results file their grader wrote (validated), or 0 and `problem`."""
-    empty = _zero(labs)
+    """The student's row (`_grade`), with their reports kept in `json_dir`; their private folder removed."""
     try:
-        if problem:
-            return StudentGrade(student.name, empty, problem)
-        try:
-            report = json.loads((student.folder / "results.json").read_text(encoding="utf-8"))
-            scores = _lab_scores(report, labs)
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            code = student.process.returncode
-            if code is not None and code < 0:
-                return StudentGrade(
-                    student.name, empty, f"their grader was killed (signal {-code}), e.g. by their code"
-                )
-            return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
+        grade = _grade(student, labs, problem)
         if json_dir is not None:
-            _keep_reports(student, json_dir)
-        code = student.process.returncode
-        if code is not None and code < 0:  # a results file from before the kill, or forged
-            return StudentGrade(
-                student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
-            )
-        problems = _problems(report).replace(str(student.folder / "submission"), "the submission")
-        return StudentGrade(student.name, scores, "grader could not run" if code == 2 else problems)
+            _keep_reports(student, json_dir, grade)
+        return grade
     finally:
         shutil.rmtree(student.folder, ignore_errors=True)
 
 
-def _keep_reports(student: _Student, json_dir: Path) -> None:
-    """`<student>.json` and `<student>.txt` (the file-finding report, then the scoreboard), without
+def _grade(student: _Student, labs: list[int], problem: str) -> StudentGrade:
+    """The student's row, from the results file their grader wrote (validated), or 0 and `problem`."""
+    empty = _zero(labs)
+    if problem:
+        return StudentGrade(student.name, empty, problem)
+    try:
+        report = json.loads((student.folder / "results.json").read_text(encoding="utf-8"))
+        scores = _lab_scores(report, labs)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        code = student.process.returncode
+        if code is not None and code < 0:
+            return StudentGrade(
+                student.name, empty, f"their grader was killed (signal {-code}), e.g. by their code"
+            )
+        return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
+    code = student.process.returncode
+    if code is not None and code < 0:  # a results file from before the kill, or forged
+        return StudentGrade(
+            student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
+        )
+    problems = _problems(report).replace(str(student.folder / "submission"), "the submission")
+    return StudentGrade(student.name, scores, "grader could not run" if code == 2 else problems)
+
+
+def _keep_reports(student: _Student, json_dir: Path, grade: StudentGrade) -> None:
+    """`<student>.txt`: the file-finding report, the scoreboard their grader printed and the
+    row's problem; `<student>.json`: the results file, when there is a valid one. Neither holds
     the private folder's path."""
     private = str(student.folder / "submission")
-    results = (student.folder / "results.json").read_text(encoding="utf-8")
-    (json_dir / f"{student.name}.json").write_text(
-        results.replace(private, "the submission"), encoding="utf-8"
-    )
-    scoreboard = (student.folder / "scoreboard.txt").read_text(encoding="utf-8", errors="replace")
-    files = "".join(f"{line}\n" for line in student.files) + ("\n" if student.files else "")
-    (json_dir / f"{student.name}.txt").write_text(
-        files + scoreboard.replace(private, "the submission"), encoding="utf-8"
-    )
+    lines = [*student.files, ""] if student.files else []
+    results = student.folder / "results.json"
+    try:
+        text = results.read_text(encoding="utf-8")
+        json.loads(text)
+    except (OSError, ValueError):
+        (json_dir / f"{student.name}.json").unlink(missing_ok=True)
+    else:
+        (json_dir / f"{student.name}.json").write_text(
+            text.replace(private, "the submission"), encoding="utf-8"
+        )
+        scoreboard = (student.folder / "scoreboard.txt").read_text(encoding="utf-8", errors="replace")
+        lines.append(scoreboard.replace(private, "the submission").rstrip("\n"))
+    if grade.problem:
+        lines += ["", f"Not graded in full: {grade.problem}"]
+    (json_dir / f"{student.name}.txt").write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")
 
 
 def _problems(report: dict) -> str:
