@@ -167,8 +167,8 @@ while _pid > 1:  # find SUBMISSIONS_DIR on the batch's command line and rewrite 
             _pid = int(_handle.read().rsplit(b")", 1)[1].split()[1])
     except OSError:
         break
-    for _arg in _argv:
-        for _path in glob.glob(os.path.join(_arg, "*", "lab1_sft.py")):
+    for _arg in _argv:  # only the test's own class folder: never a repository named on a command line
+        for _path in glob.glob(os.path.join(_arg, "*", "lab1_sft.py")) if _arg.endswith("/submissions") else ():
             with open(_path, "w") as _out:
                 _out.write("raise SystemExit")
 """
