@@ -385,6 +385,197 @@ def dpo_family_loss_grad(
     ### END SOLUTION
 
 
+def simpo_loss(
+    chosen_logps: ArrayLike,
+    rejected_logps: ArrayLike,
+    chosen_lengths: ArrayLike,
+    rejected_lengths: ArrayLike,
+    beta: float = 2.0,
+    gamma: float = 0.5,
+) -> float:
+    """Return the SimPO loss, averaged over preference pairs: DPO without a reference model.
+
+    SimPO (Meng et al. 2024) drops `pi_ref` and uses the *length-normalised* log-probability of a
+    response, its mean log-probability per token, as the implicit reward, and asks the chosen
+    response to beat the rejected one by a target margin `gamma`:
+
+        x_i = beta * (chosen_logps[i] / chosen_lengths[i] - rejected_logps[i] / rejected_lengths[i]) - gamma
+        loss = mean_i  -log sigmoid(x_i)
+
+    `chosen_logps[i]` is the summed log-probability of pair `i`'s chosen response (the sum over
+    its tokens, as in `dpo_loss`) and `chosen_lengths[i]` its number of tokens; the same for the
+    rejected response. Dividing by the length removes DPO's pull towards long responses: a
+    summed log-probability grows (in magnitude) with every token, a mean one does not.
+
+    Conventions the grader checks:
+
+    - Each response's summed log-probability is divided by its *own* length before the
+      difference; chosen minus rejected.
+    - `beta` multiplies the difference of the normalised log-probabilities, and `gamma` is
+      subtracted *after* that: `beta * diff - gamma`, not `beta * (diff - gamma)`. The loss is
+      `log 2` exactly when `beta * diff == gamma`.
+    - With equal lengths `L` everywhere and `gamma = 0` the loss is `dpo_loss` of the summed
+      log-probabilities with the reference terms set to 0 and `beta / L` for `beta` (with
+      `L = 1`, DPO's sigmoid loss itself, minus the reference).
+    - Multiplying a response's summed log-probability and its length by the same factor leaves
+      the loss unchanged.
+    - The mean over pairs, not the sum; it decreases as `chosen_logps` grows and increases as
+      `rejected_logps` grows.
+    - Stable for `|beta * diff|` up to 1e6 with no warning: write `-log sigmoid(x)` as
+      `np.logaddexp(0, -x)`.
+    - Lengths are token counts: integers >= 1. A float that is a whole number (`3.0`) is a
+      valid length.
+
+    Args:
+        chosen_logps: Summed log-probability of each chosen response under the policy, shape (n,).
+        rejected_logps: Summed log-probability of each rejected response, shape (n,).
+        chosen_lengths: Number of tokens of each chosen response, integers >= 1, shape (n,).
+        rejected_lengths: Number of tokens of each rejected response, integers >= 1, shape (n,).
+        beta: Scale of the reward, a finite number > 0 (SimPO uses 2 to 2.5).
+        gamma: Target reward margin, a finite number >= 0 (SimPO uses about 0.5 to 1.5).
+
+    Returns:
+        The mean loss as a Python float (>= 0).
+
+    Raises:
+        ValueError: If the four arrays differ in length, if there is no pair, if a length is not
+            an integer >= 1 (an integral float is accepted), if `beta` is not a finite number
+            > 0, or if `gamma` is not a finite number >= 0. The message names the argument (e.g.
+            "rejected_lengths must hold integers >= 1"); the grader checks that it does.
+
+    Example:
+        >>> round(simpo_loss([-4.0], [-4.0], [4], [2], beta=2.0, gamma=0.0), 4)  # -1 vs -2 per token
+        0.1269
+        >>> round(simpo_loss([-2.0], [-3.0], [1], [1], beta=0.5, gamma=0.5), 4)  # beta * 1 == gamma
+        0.6931
+    """
+    ### BEGIN SOLUTION
+    if not (np.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a finite number > 0, got {beta}")
+    if not (np.isfinite(gamma) and gamma >= 0):
+        raise ValueError(f"gamma must be a finite number >= 0, got {gamma}")
+    named = {
+        "chosen_logps": chosen_logps,
+        "rejected_logps": rejected_logps,
+        "chosen_lengths": chosen_lengths,
+        "rejected_lengths": rejected_lengths,
+    }
+    arrays = {name: np.asarray(value) for name, value in named.items()}
+    shape = arrays["chosen_logps"].shape
+    if len(shape) != 1:
+        raise ValueError(f"chosen_logps must be a 1-D array, got shape {shape}")
+    for name, array in arrays.items():
+        if array.shape != shape:
+            raise ValueError(f"{name} must have the length of chosen_logps {shape}, got {array.shape}")
+    if shape[0] == 0:
+        raise ValueError("chosen_logps must hold at least one pair, got none")
+    for name in ("chosen_lengths", "rejected_lengths"):
+        lengths = arrays[name]
+        numeric = lengths.dtype.kind in "iuf"
+        if not (numeric and np.all(np.isfinite(lengths)) and np.all(lengths == np.floor(lengths))):
+            raise ValueError(f"{name} must hold integers >= 1 (token counts), got {lengths}")
+        if np.any(lengths < 1):
+            raise ValueError(f"{name} must hold integers >= 1 (token counts), got {lengths}")
+    chosen_reward = arrays["chosen_logps"].astype(np.float64) / arrays["chosen_lengths"]
+    rejected_reward = arrays["rejected_logps"].astype(np.float64) / arrays["rejected_lengths"]
+    return float(np.mean(np.logaddexp(0.0, -(beta * (chosen_reward - rejected_reward) - gamma))))
+    ### END SOLUTION
+
+
+def kto_loss(
+    policy_logps: ArrayLike,
+    ref_logps: ArrayLike,
+    desirable: ArrayLike,
+    beta: float = 0.1,
+    kl_ref: float = 0.0,
+    lambda_d: float = 1.0,
+    lambda_u: float = 1.0,
+) -> float:
+    """Return the KTO loss of unpaired examples, each labelled desirable or undesirable.
+
+    KTO (Ethayarajh et al. 2024) needs no pairs: each example is one response with a thumbs-up
+    (`desirable[i]` True) or a thumbs-down (False). Its log-ratio `r_i = policy_logps[i] -
+    ref_logps[i]` is compared with a reference point `z0 = kl_ref` (an estimate of
+    `KL(pi || pi_ref)`, a constant here) through a sigmoid "value":
+
+        v_i = lambda_d * sigmoid(beta * (r_i - z0))    if desirable[i]
+        v_i = lambda_u * sigmoid(beta * (z0 - r_i))    otherwise
+        loss = mean_i (lambda_i - v_i)
+
+    where `lambda_i` is the example's own weight (`lambda_d` for a desirable example, `lambda_u`
+    for an undesirable one). A desirable example is pushed above the reference point, an
+    undesirable one below it; `lambda_d` and `lambda_u` rebalance the two kinds when one is more
+    frequent than the other (the paper keeps `lambda_d * n_d / (lambda_u * n_u)` in [1, 4/3]).
+
+    Conventions the grader checks:
+
+    - Policy minus reference in `r`; the reference point is subtracted from `r` for desirable
+      examples and `r` from the reference point for undesirable ones; only `r - z0` matters.
+    - Each example costs `lambda_i - v_i`, between 0 and its own `lambda_i`: a desirable example
+      costs 0 as `r - z0 -> +inf` and `lambda_d` as `r - z0 -> -inf`, an undesirable one the
+      other way round, and every example costs `lambda_i / 2` at `r == z0`.
+    - The mean over all examples (not one mean per kind): the loss of two batches joined is the
+      size-weighted mean of their losses. It decreases as a desirable example's `r` grows and
+      increases as an undesirable example's `r` grows.
+    - Stable for `|beta * (r - z0)|` up to 1e6 with no warning: compute `lambda - lambda *
+      sigmoid(x) = lambda * sigmoid(-x)` with `sigmoid(x) = np.exp(-np.logaddexp(0, -x))`.
+
+    Args:
+        policy_logps: Log-probability of each response under the policy, shape (n,).
+        ref_logps: Log-probability of each response under the frozen reference, shape (n,).
+        desirable: Booleans, shape (n,): True for a thumbs-up, False for a thumbs-down.
+        beta: Scale of the log-ratio, a finite number > 0.
+        kl_ref: The reference point `z0`, a finite number >= 0.
+        lambda_d: Weight of the desirable examples, a finite number > 0.
+        lambda_u: Weight of the undesirable examples, a finite number > 0.
+
+    Returns:
+        The mean loss as a Python float, in [0, max(lambda_d, lambda_u)].
+
+    Raises:
+        ValueError: If the three arrays differ in length, if there is no example, if
+            `desirable` is not an array of booleans (0 and 1 are not accepted), if `beta` is
+            not a finite number > 0, if `kl_ref` is not a finite number >= 0, or if `lambda_d`
+            or `lambda_u` is not a finite number > 0. The message names the argument (e.g.
+            "desirable must be an array of booleans"); the grader checks that it does.
+
+    Example:
+        >>> kto_loss([-1.0, -2.0], [-1.0, -2.0], [True, False])  # r = z0: each costs lambda / 2
+        0.5
+        >>> round(kto_loss([0.0], [-10.0], [True], beta=1.0, kl_ref=2.0, lambda_d=2.0), 4)  # 2 * sigmoid(-8)
+        0.0007
+    """
+    ### BEGIN SOLUTION
+    scalars = {"beta": beta, "kl_ref": kl_ref, "lambda_d": lambda_d, "lambda_u": lambda_u}
+    for name, value in scalars.items():
+        lowest_ok = value >= 0 if name == "kl_ref" else value > 0
+        if not (np.isfinite(value) and lowest_ok):
+            bound = ">= 0" if name == "kl_ref" else "> 0"
+            raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    policy = np.asarray(policy_logps, dtype=np.float64)
+    if policy.ndim != 1:
+        raise ValueError(f"policy_logps must be a 1-D array, got shape {policy.shape}")
+    reference = np.asarray(ref_logps, dtype=np.float64)
+    if reference.shape != policy.shape:
+        raise ValueError(
+            f"ref_logps must have the length of policy_logps {policy.shape}, got {reference.shape}"
+        )
+    labels = np.asarray(desirable)
+    if labels.shape != policy.shape:
+        raise ValueError(f"desirable must have the length of policy_logps {policy.shape}, got {labels.shape}")
+    if policy.size == 0:
+        raise ValueError("policy_logps must hold at least one example, got none")
+    if labels.dtype != np.bool_:
+        raise ValueError(f"desirable must be an array of booleans, got dtype {labels.dtype}")
+    above = beta * ((policy - reference) - kl_ref)
+    # lambda - lambda * sigmoid(x) = lambda * sigmoid(-x): sigmoid(-above) for desirable examples
+    # and sigmoid(above) for undesirable ones, each as exp(-log(1 + exp(-.))) without overflow.
+    shortfall = np.exp(-np.logaddexp(0.0, np.where(labels, above, -above)))
+    weights = np.where(labels, lambda_d, lambda_u)
+    return float(np.mean(weights * shortfall))
+    ### END SOLUTION
+
+
 # ---------------------------------------------------------------------------------------------
 # Demo: DPO on preferences sampled from known rewards, against the RLHF optimum; then the DPO family.
 # ---------------------------------------------------------------------------------------------
