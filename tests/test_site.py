@@ -56,7 +56,7 @@ LAB_PAGES = {
                                       "reinforce_kl_gradient", "ppo_clip_objective", "kl_estimators",
                                       "kl_loss_gradient", "best_of_n_policy"]),
     "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient", "dpo_family_loss",
-                                    "dpo_family_loss_grad"]),
+                                    "dpo_family_loss_grad", "simpo_loss", "kto_loss"]),
     "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
