@@ -19,7 +19,11 @@ gradient of the loss for a policy over K candidate responses, then the DPO famil
 conservative DPO, IPO and SLiC-HF's hinge) as losses of the log-ratio margin. The demo checks that
 DPO lands where RLHF would, on the same preference data, and shows where it does not: with
 preferences that never disagree DPO's margins grow without bound (IPO's and the hinge's stop), and
-a response that no pair compares keeps its reference logit.
+a response that no pair compares keeps its reference logit. Last come two losses that drop one of
+DPO's ingredients: SimPO drops the reference model and scores a response by its mean
+log-probability per token (the demo shows what that does to DPO's preference for long responses),
+and KTO drops the pairs, learning from thumbs-up / thumbs-down labels (the demo splits the same
+comparisons into such labels and measures how close to the optimum each loss gets).
 
 Every invalid input raises `ValueError` with a message that names the offending argument.
 """
