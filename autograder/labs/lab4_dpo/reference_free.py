@@ -373,14 +373,20 @@ def one_example(
 
 
 @kto_loss.holds(
-    "each example costs between 0 and its own lambda: 0 far on its good side, lambda far on its bad "
-    "side, lambda / 2 at r = kl_ref",
+    "each example costs between 0 and its own lambda (0 far on its good side, lambda far on its bad "
+    "side, lambda / 2 at r = kl_ref), so the loss is in [0, max(lambda_d, lambda_u)]",
     points=2,
 )
-@given(case=kto_cases(max_examples=1))
-@example(case=(np.zeros(1), np.zeros(1), np.array([True]), 2.0, 0.5, 1.5, 0.75))
+@given(case=kto_cases())
+@example(case=(*MIXED, 2.0, 0.5, 1.5, 0.75))
 def kto_is_bounded_by_lambda(f, case):
     _, _, _, beta, kl_ref, lambda_d, lambda_u = case
+    loss = checks.as_float(f(*case), "the loss")
+    if not 0.0 <= loss <= max(lambda_d, lambda_u):
+        checks.fail(
+            f"the loss {loss!r} is outside [0, max(lambda_d, lambda_u)] = [0, {max(lambda_d, lambda_u)!r}]",
+            hint="each example costs lambda_i - v_i, between 0 and its own lambda_i, so their mean is too",
+        )
     far = 50.0 / beta  # sigmoid(-50) < 1e-21
     for desirable, weight in ((True, lambda_d), (False, lambda_u)):
         kind = "desirable" if desirable else "undesirable"
