@@ -15,11 +15,11 @@ SEED_NUMBERS = {
     "lab1_sft": ["45", "53", "+8", "35", "47", "+12", "20", "28"],
     "lab2_reward": ["83.5", "73.5", "63.0", "56.5"],
     "lab3_rlhf": ["58.8", "62.2", "+3.4"],
-    "lab4_dpo": ["KL"],
+    "lab4_dpo": ["KL", "SimPO gamma=0", "KTO all labels"],
     "lab5_grpo": ["pass@1", "pass@256", "clip fraction", "all wrong", "factor 1/std", "sequence wrong"],
 }
 # Lab pages whose expected-output blocks (```text fences) must be what the reference demo prints.
-PAGES = {"lab1_sft": "lab1-sft.md", "lab2_reward": "lab2-reward.md"}
+PAGES = {"lab1_sft": "lab1-sft.md", "lab2_reward": "lab2-reward.md", "lab4_dpo": "lab4-dpo.md"}
 
 
 def run(path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -56,7 +56,7 @@ LAB_PAGES = {
                                       "reinforce_kl_gradient", "ppo_clip_objective", "kl_estimators",
                                       "kl_loss_gradient", "best_of_n_policy"]),
     "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient", "dpo_family_loss",
-                                    "dpo_family_loss_grad"]),
+                                    "dpo_family_loss_grad", "simpo_loss", "kto_loss"]),
     "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
@@ -87,6 +87,13 @@ REQUIRED_PAPERS = {
     "DeepSeek-R1": "2501.12948",
     "pass@k": "2107.03374",
     "Yue et al. 2025": "2504.13837",
+    "Park et al. 2024": "2403.19159",
+    "SimPO": "2405.14734",
+    "KTO": "2402.01306",
+    "Tajwar et al. 2024": "2404.14367",
+    "Guo et al. 2024 (OAIF)": "2402.04792",
+    "Xu et al. 2024": "2404.10719",
+    "Self-rewarding LMs": "2401.10020",
 }
 MIN_TEXT_PX = 11  # the smallest text a figure may show at its rendered width
 MIN_CONTRAST = 4.5  # WCAG AA for normal text

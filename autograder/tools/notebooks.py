@@ -82,6 +82,8 @@ REFLECTIONS = {
         "With preferences that never disagree, DPO's margins grow without bound while IPO's stop at "
         "1/(2β) and the hinge's at 1/β. Why, and which loss would you choose for pairs labelled by one "
         "very consistent annotator?",
+        "SimPO drops DPO's reference model and KTO drops its pairs. In the demo, what did each gain and "
+        "what did each lose against DPO, and when would you choose each?",
     ),
     "lab5_grpo": (
         "A prompt whose G sampled answers are all wrong gives no gradient at all. Why, and what would you "
