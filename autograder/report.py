@@ -117,7 +117,11 @@ def _details(grade: Grade) -> list[str]:
 
 
 def gradescope_json(grade: Grade) -> str:
-    """Results in Gradescope's `results.json` schema, one test per property."""
+    """Results in Gradescope's `results.json` schema, one test per property.
+
+    `extra_data.problems` maps each lab that could not be graded (no file, does not import, its
+    worker died) to why: its tests only say they scored 0.
+    """
     tests = [
         {
             "name": f"{prop.function_id}: {prop.description}",
@@ -139,6 +143,15 @@ def gradescope_json(grade: Grade) -> str:
         "execution_time": round(grade.seconds, 3),
         "output": printable(cap(scoreboard(grade), MAX_SCOREBOARD)),
         "tests": tests,
+        # extra_data is the schema's field for data of one's own: the labs not graded, and why
+        # (the nbgrader track reports them; each test of such a lab only scores 0).
+        "extra_data": {
+            "problems": {
+                lab.lab.module: printable(cap(lab.problem, MAX_TEST_OUTPUT))
+                for lab in grade.labs
+                if lab.problem
+            }
+        },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
