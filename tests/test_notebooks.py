@@ -5,7 +5,8 @@ synthetic class as `tests/test_batch.py` (Lab 1 only) is turned into submitted n
 three more students whose notebooks attack the grading (a solution cell that patches
 `autograder.check`, as the issue's forging cell did, one that also has a wrong function, one that
 calls `os._exit`), autograded, and compared with the batch grader: every notebook scores what
-its code earns.
+its code earns. Every lab's notebook giving the reference full marks, function by function, is
+checked by `tests/test_same_grade_nbgrader.py`.
 """
 
 from __future__ import annotations
@@ -207,14 +208,3 @@ def test_autograde_writes_its_csv_under_the_course_folder(course: dict, capsys) 
     status = nb.main(["autograde", "--course", str(course["course"])])
     assert status == 1 and (course["course"] / "grades.csv").is_file()
     assert "2 lab(s) not graded in full" in capsys.readouterr().err
-
-
-def test_every_lab_notebook_gives_the_reference_full_marks(tmp_path) -> None:
-    labs = sorted({info.lab for info in catalog()})
-    course = tmp_path / "course"
-    assert nb.build(course) == labs
-    assert nb.submit_py(course, "reference", nb.SOLUTIONS) == labs
-    assert nb.autograde(course) == []
-    (row,) = nb.gradebook_rows(course)
-    points = nb.lab_points()
-    assert {lab: row[lab] for lab in labs} == {lab: sum(points[lab].values()) for lab in labs}

@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         "--course", type=Path, default=COURSE, help="course directory (default build/nbgrader)"
     )
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="the grader's time limit of one call of the learner's code (its default: 2)")  # fmt: skip
+                        help="the grader's --timeout: its time limit of one call of the learner's code")  # fmt: skip
     parser.add_argument(
         "--csv", type=Path, help="autograde: where to write the gradebook (default COURSE/grades.csv)"
     )
