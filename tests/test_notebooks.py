@@ -129,8 +129,12 @@ def run_release_notebook(course: Path, source: str, tmp_path: Path, monkeypatch:
     folder = tmp_path / "student"
     shutil.copytree(course / "release" / LAB, folder)
     notebook = nb.submission_notebook(nbformat.read(folder / f"{LAB}.ipynb", as_version=4), source)
-    notebook.cells.insert(0, nbformat.v4.new_code_cell(
-        "import importlib.util\nassert importlib.util.find_spec('autograder') is None"))  # fmt: skip
+    notebook.cells.insert(
+        0,
+        nbformat.v4.new_code_cell(
+            "import importlib.util\nassert importlib.util.find_spec('autograder') is None"
+        ),
+    )
     monkeypatch.delenv("PYTHONPATH", raising=False)
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # skip the demo: only the self-checks matter here
     NotebookClient(
@@ -185,8 +189,13 @@ def test_a_solution_cell_cannot_change_a_test_cells_result(course: dict) -> None
     autograded = nbformat.read(
         course["course"] / "autograded" / "forger" / LAB / f"{LAB}.ipynb", as_version=4
     )
-    results = [o for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
-               for o in c.outputs if o.output_type == "execute_result"]  # fmt: skip
+    results = [
+        o
+        for c in autograded.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "execute_result"
+    ]
     assert [o.data["text/plain"] for o in results] == ["0"] * len(nb.lab_points()[LAB])
 
 

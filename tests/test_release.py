@@ -110,8 +110,13 @@ def student_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("release-site")
     repository = release.build(root / "student", "course-org/course")
     site = root / "site"
-    built = subprocess.run([sys.executable, "docs/build_site.py", "--site-dir", str(site)], cwd=repository,
-                           capture_output=True, text=True, timeout=1200)  # fmt: skip
+    built = subprocess.run(
+        [sys.executable, "docs/build_site.py", "--site-dir", str(site)],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return site
 
@@ -144,8 +149,13 @@ def test_the_student_site_builds_without_instructor_pages(student_site):
 
 def student_grader_options(repository: Path) -> set[str]:
     """The options `python -m autograder.public` (the student repository's grader) accepts."""
-    shown = subprocess.run([sys.executable, "-m", "autograder.public", "--help"], cwd=repository,
-                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    shown = subprocess.run(
+        [sys.executable, "-m", "autograder.public", "--help"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return set(re.findall(r"--[a-z][a-z-]*", shown))
 
 

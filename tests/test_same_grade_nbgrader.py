@@ -47,8 +47,13 @@ def submissions(folder: Path) -> dict[str, Path]:
 
 def cli_scores(submission: Path, results: Path) -> dict[str, int]:
     """Function id -> points, from `python -m autograder --json` on the folder."""
-    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(submission), "--json", str(results)],
-                   cwd=ROOT, capture_output=True, check=False, timeout=900)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "autograder", "--submission", str(submission), "--json", str(results)],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+        timeout=900,
+    )
     scores: dict[str, int] = {}
     for test in json.loads(results.read_text(encoding="utf-8"))["tests"]:
         function_id = test["name"].split(": ", 1)[0]

@@ -199,8 +199,12 @@ def autograde_steps() -> list[str]:
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     if Execute not in steps:
         raise RuntimeError(f"nbgrader's autograde has no Execute step to replace: {steps}")
-    return [f"{GradeOutOfKernel.__module__}.{GradeOutOfKernel.__name__}" if step is Execute
-            else f"{step.__module__}.{step.__name__}" for step in steps]  # fmt: skip
+    return [
+        f"{GradeOutOfKernel.__module__}.{GradeOutOfKernel.__name__}"
+        if step is Execute
+        else f"{step.__module__}.{step.__name__}"
+        for step in steps
+    ]
 
 
 def write_config(course: Path, timeout: float | None = None) -> None:
@@ -364,8 +368,21 @@ def grade_lab_source(
         for helper in helper_files():
             shutil.copy(helper, folder / helper.name)
         results = Path(temporary, "results.json")
-        command = [sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", str(number),
-                   "--json", str(results), "--isolation", isolation, "--jobs", "1"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--submission",
+            str(folder),
+            "--lab",
+            str(number),
+            "--json",
+            str(results),
+            "--isolation",
+            isolation,
+            "--jobs",
+            "1",
+        ]
         if timeout is not None:
             command += ["--timeout", str(timeout)]
         run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -401,7 +418,7 @@ def lab_problem(results: dict[str, Any]) -> str:
     return "; ".join(results.get("extra_data", {}).get("problems", {}).values())
 
 
-def test_cell_outputs(
+def grade_cell_outputs(
     module: str, name: str, points: int, results: dict[str, Any]
 ) -> list[nbformat.NotebookNode]:
     """A test cell's outputs: the grader's feedback on the function, then its points as the result."""
@@ -430,7 +447,7 @@ class GradeOutOfKernel(NbGraderPreprocessor):
 
     It takes the place of nbgrader's `Execute` (see `write_config`): the sanitized notebook
     (locked cells already restored from the source) is exported by `lab_source`, graded by
-    `grade_lab_source`, and each test cell gets `test_cell_outputs`; the results file goes
+    `grade_lab_source`, and each test cell gets `grade_cell_outputs`; the results file goes
     beside the autograded notebook.
     """
 
@@ -447,7 +464,7 @@ class GradeOutOfKernel(NbGraderPreprocessor):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 name = meta["grade_id"].removeprefix("test_")
-                cell.outputs = test_cell_outputs(module, name, meta["points"], results)
+                cell.outputs = grade_cell_outputs(module, name, meta["points"], results)
                 cell.execution_count = None
         outputs = resources.setdefault("outputs", {})
         outputs[results_name(module)] = json.dumps(results, indent=1, ensure_ascii=False).encode("utf-8")
@@ -530,8 +547,12 @@ def gradebook_rows(course: Path = COURSE) -> list[dict[str, object]]:
                 manual += submission.written_score
                 if problem := autograded_problem(course, student, lab):
                     problems.append(f"{lab}: {problem}")
-            row.update(total=_number(total), max=_number(maximum), manual=_number(manual),
-                       problem="; ".join(problems))  # fmt: skip
+            row.update(
+                total=_number(total),
+                max=_number(maximum),
+                manual=_number(manual),
+                problem="; ".join(problems),
+            )
             rows.append(row)
     return rows
 
@@ -559,8 +580,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--course", type=Path, default=COURSE, help="course directory (default build/nbgrader)"
     )
-    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="the grader's --timeout: its time limit of one call of the learner's code")  # fmt: skip
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="the grader's --timeout: its time limit of one call of the learner's code",
+    )
     parser.add_argument(
         "--csv", type=Path, help="autograde: where to write the gradebook (default COURSE/grades.csv)"
     )
