@@ -174,7 +174,7 @@ def docs(session: nox.Session) -> None:
 
 @instructor_session
 def notebooks(session: nox.Session) -> None:
-    """Build the nbgrader course in build/nbgrader/; `-- autograde --csv grades.csv` grades its submitted/."""
+    """Build the nbgrader course in build/nbgrader/; `-- autograde` grades its submitted/ into grades.csv there."""
     install(session, "notebooks")
     session.run("python", "-m", "autograder.tools.notebooks", *(session.posargs or ["build"]))
 
