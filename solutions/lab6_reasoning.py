@@ -230,7 +230,9 @@ def distillation_loss(
     if student.ndim != 3:
         raise ValueError(f"student_logits must be 3-D (B, T, V), got shape {student.shape}")
     if teacher.shape != student.shape:
-        raise ValueError(f"teacher_logits must have the shape of student_logits {student.shape}, got {teacher.shape}")
+        raise ValueError(
+            f"teacher_logits must have the shape of student_logits {student.shape}, got {teacher.shape}"
+        )
     if m.shape != student.shape[:2]:
         raise ValueError(f"mask must have shape (B, T) = {student.shape[:2]}, got {m.shape}")
     if not m.any():
@@ -415,10 +417,19 @@ def show_rounds() -> None:
             pass_1 = runs[method][r]
             row += [pass_1.mean(), np.mean(1 - (1 - pass_1) ** GROUP), pass_1[-1]]
         rows.append(row)
-    headers = ["round", "RFT pass@1", f"pass@{GROUP}", f"'{PROMPTS[-1]}'", "GRPO pass@1", f"pass@{GROUP}",
-               f"'{PROMPTS[-1]}'"]
+    headers = [
+        "round",
+        "RFT pass@1",
+        f"pass@{GROUP}",
+        f"'{PROMPTS[-1]}'",
+        "GRPO pass@1",
+        f"pass@{GROUP}",
+        f"'{PROMPTS[-1]}'",
+    ]
     labkit.print_table(headers, rows, ["d", *[".3f"] * 6])
-    print(f"(exact pass@k of the policy, mean over the {len(PROMPTS)} prompts, then the hardest prompt's pass@1;")
+    print(
+        f"(exact pass@k of the policy, mean over the {len(PROMPTS)} prompts, then the hardest prompt's pass@1;"
+    )
     print(f" means over {RUN_SEEDS} seeds)")
 
 
@@ -448,11 +459,28 @@ def show_weights(rng: np.random.Generator) -> None:
             grpo += grpo_direction(z, a, r)
         rft, grpo = rft / kept.sum(), grpo / MEASURE_BATCHES
         norm = np.linalg.norm(grad_p)
-        rows.append([prompt, p, norm, 1 / p, np.linalg.norm(rft) / norm,
-                     rft @ -grad_p / (np.linalg.norm(rft) * norm), 1 / np.sqrt(p * (1 - p)),
-                     np.linalg.norm(grpo) / norm])
-    headers = ["prompt", "pass rate p", "|grad p|", "1/p", "RFT measured", "cos(RFT, -grad p)", "1/std",
-               "GRPO measured"]
+        rows.append(
+            [
+                prompt,
+                p,
+                norm,
+                1 / p,
+                np.linalg.norm(rft) / norm,
+                rft @ -grad_p / (np.linalg.norm(rft) * norm),
+                1 / np.sqrt(p * (1 - p)),
+                np.linalg.norm(grpo) / norm,
+            ]
+        )
+    headers = [
+        "prompt",
+        "pass rate p",
+        "|grad p|",
+        "1/p",
+        "RFT measured",
+        "cos(RFT, -grad p)",
+        "1/std",
+        "GRPO measured",
+    ]
     labkit.print_table(headers, rows, ["", ".3f", ".4f", ".2f", ".2f", ".4f", ".2f", ".2f"])
     print(f"(measured: |mean gradient| / |grad p| over {MEASURE_BATCHES} batches of {GROUP} samples, RFT's")
     print(" over the batches that keep a sample; std = sqrt(p (1 - p)); Dr. GRPO's factor is 1)")
@@ -460,8 +488,9 @@ def show_weights(rng: np.random.Generator) -> None:
 
 def best_of_n(rng: np.random.Generator, probs: np.ndarray, n: int) -> float:
     """Best-of-n accuracy with the noisy reward model, estimated from BEST_OF_TRIALS seeded trials."""
-    answers = np.minimum((np.cumsum(probs)[None, None, :] < rng.random((BEST_OF_TRIALS, n, 1))).sum(axis=-1),
-                         probs.size - 1)
+    answers = np.minimum(
+        (np.cumsum(probs)[None, None, :] < rng.random((BEST_OF_TRIALS, n, 1))).sum(axis=-1), probs.size - 1
+    )
     scores = (answers == 0) + RM_NOISE * rng.standard_normal((BEST_OF_TRIALS, n))
     best = answers[np.arange(BEST_OF_TRIALS), np.argmax(scores, axis=1)]
     return float(np.mean(best == 0))
@@ -472,13 +501,18 @@ def show_test_time(rng: np.random.Generator) -> dict[str, list[list[float]]]:
     tables = {}
     for case, probs in TTC_CASES.items():
         p = np.array(probs)
-        rows = [[n, majority_vote_accuracy(p, 0, n), 1 - (1 - p[0]) ** n, best_of_n(rng, p, n)] for n in TTC_NS]
+        rows = [
+            [n, majority_vote_accuracy(p, 0, n), 1 - (1 - p[0]) ** n, best_of_n(rng, p, n)] for n in TTC_NS
+        ]
         labkit.heading(f"Test-time compute: {case}")
         print(f"answer probabilities {list(probs)} (the first is the right answer)")
-        labkit.print_table(["n", "majority vote", "pass@n (oracle)", "best-of-n (noisy RM)"], rows,
-                           ["d", ".4f", ".4f", ".4f"])
+        labkit.print_table(
+            ["n", "majority vote", "pass@n (oracle)", "best-of-n (noisy RM)"],
+            rows,
+            ["d", ".4f", ".4f", ".4f"],
+        )
         tables[case] = rows
-    print(f"(majority vote: exact; pass@n: 1 - (1 - p)^n; best-of-n: the sample the reward model scores")
+    print("(majority vote: exact; pass@n: 1 - (1 - p)^n; best-of-n: the sample the reward model scores")
     print(f" highest, score = [right] + N(0, {RM_NOISE}^2), {BEST_OF_TRIALS} seeded trials)")
     return tables
 
@@ -504,7 +538,9 @@ def distil(direction: str, mu: float) -> tuple[float, float]:
     mask = np.ones((1, 1), dtype=bool)
     log_sigma = np.log(STUDENT_WIDTH)
     for _ in range(DISTILL_STEPS):
-        grad = distillation_loss_grad(student_logits(mu, log_sigma)[None, None, :], teacher, mask, direction)[0, 0]
+        grad = distillation_loss_grad(student_logits(mu, log_sigma)[None, None, :], teacher, mask, direction)[
+            0, 0
+        ]
         offset = (GRID - mu) / np.exp(log_sigma)
         mu -= DISTILL_LR * float(grad @ (offset / np.exp(log_sigma)))
         log_sigma -= DISTILL_LR * float(grad @ offset**2)
@@ -527,16 +563,31 @@ def show_modes() -> dict[str, np.ndarray]:
         for start in STUDENT_STARTS:
             mu, log_sigma = distil(direction, start)
             z = student_logits(mu, log_sigma)
-            kls = [distillation_loss(z[None, None], teacher[None, None], np.ones((1, 1), bool), d)
-                   for d in ("forward", "reverse")]
-            rows.append([direction, f"{start:+.1f}", f"{mu:.2f}", f"{np.exp(log_sigma):.2f}", *kls, *regions(z)])
+            kls = [
+                distillation_loss(z[None, None], teacher[None, None], np.ones((1, 1), bool), d)
+                for d in ("forward", "reverse")
+            ]
+            rows.append(
+                [direction, f"{start:+.1f}", f"{mu:.2f}", f"{np.exp(log_sigma):.2f}", *kls, *regions(z)]
+            )
             students[f"{direction}, start {start:+.1f}"] = z
-    headers = ["KL minimised", "start mean", "mean", "width", "KL(q||s)", "KL(s||q)", "mass < -1", "valley",
-               "mass > 1"]
+    headers = [
+        "KL minimised",
+        "start mean",
+        "mean",
+        "width",
+        "KL(q||s)",
+        "KL(s||q)",
+        "mass < -1",
+        "valley",
+        "mass > 1",
+    ]
     labkit.print_table(headers, rows, ["", "", "", "", ".3f", ".3f", ".3f", ".3f", ".3f"])
     modes = ", ".join(f"{w:.0%} at {c:+.1f}" for c, w in TEACHER_MODES)
     print(f"(teacher: two modes of width {TEACHER_WIDTH}, {modes}; students start at width {STUDENT_WIDTH},")
-    print(f" then {DISTILL_STEPS} steps of gradient descent with lr {DISTILL_LR} on the mean and the log width)")
+    print(
+        f" then {DISTILL_STEPS} steps of gradient descent with lr {DISTILL_LR} on the mean and the log width)"
+    )
     return students
 
 
@@ -614,8 +665,12 @@ def show_dense_signal() -> dict[str, np.ndarray]:
     print(f"(answer '58+67' = 125 then EOS, {len(TARGET)} tokens; exact pass@1 of the student, mean over")
     print(f" {RUN_SEEDS} seeds; the teacher's pass@1 is {teacher_pass:.4f}; lr {OPD_LR} and {RL_LR})")
     rows = [
-        ["on-policy distillation", f"{len(TARGET)} x {VOCAB} teacher log-probs", runs["distil early"],
-         runs["distil signal"]],
+        [
+            "on-policy distillation",
+            f"{len(TARGET)} x {VOCAB} teacher log-probs",
+            runs["distil early"],
+            runs["distil signal"],
+        ],
         ["RL with the checker", "1 bit (right or wrong)", runs["rl early"], runs["rl signal"]],
     ]
     headers = ["method", "signal per sample", f"with a gradient, first {BUDGETS[3]}", f"all {BUDGETS[-1]}"]
@@ -625,8 +680,13 @@ def show_dense_signal() -> dict[str, np.ndarray]:
     return runs
 
 
-def plot_all(plt: Any, folder: Path, tables: dict[str, list[list[float]]], students: dict[str, np.ndarray],
-             runs: dict[str, np.ndarray]) -> None:
+def plot_all(
+    plt: Any,
+    folder: Path,
+    tables: dict[str, list[list[float]]],
+    students: dict[str, np.ndarray],
+    runs: dict[str, np.ndarray],
+) -> None:
     """The figures: test-time compute curves, the distilled students, and pass@1 per sample drawn."""
     fig, axes = plt.subplots(1, len(tables), figsize=(13, 3.6), sharey=True)
     for ax, (case, rows) in zip(axes, tables.items(), strict=True):
