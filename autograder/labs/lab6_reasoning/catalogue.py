@@ -157,6 +157,21 @@ def distillation_sum_over_positions(student_logits, teacher_logits, mask, direct
     return ref.distillation_loss(student_logits, teacher_logits, mask, direction) * m.sum()
 
 
+@CATALOGUE.mistake(
+    "distillation_loss",
+    "the cross-entropy instead of the KL (the first distribution's entropy left in)",
+    hint="KL(a || b) = sum a (log a - log b); the cross-entropy -sum a log b adds the entropy of a, so "
+    "it is not 0 when the student equals the teacher",
+)
+def distillation_cross_entropy(student_logits, teacher_logits, mask, direction="reverse"):
+    m = np.asarray(mask, dtype=bool)
+    first = np.asarray(teacher_logits if direction == "forward" else student_logits, dtype=np.float64)[m]
+    log_first = first - first.max(axis=-1, keepdims=True)
+    log_first = log_first - np.log(np.exp(log_first).sum(axis=-1, keepdims=True))
+    entropy = -np.sum(np.exp(log_first) * log_first, axis=-1)
+    return ref.distillation_loss(student_logits, teacher_logits, mask, direction) + float(entropy.mean())
+
+
 # --- distillation_loss_grad -------------------------------------------------------------------
 
 

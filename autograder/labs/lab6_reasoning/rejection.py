@@ -129,6 +129,7 @@ def rft_gradient_is_stable(f, batch, scale):
         rtol=1e-9,
         atol=1e-12,
         what=f"the gradient at logits {big.tolist()}",
+        mistakes=CATALOGUE.values("rejection_sampling_gradient", big, samples, rewards),
         hint=hint,
     )
 
