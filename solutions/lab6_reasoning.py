@@ -154,27 +154,29 @@ def majority_vote_accuracy(answer_probs: ArrayLike, correct: int, n: int) -> flo
     if p[correct] == 0:
         return 0.0
     others = np.delete(p, correct)
-    counts = np.arange(n + 1)
     log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    # weights[j, c] = q_j**c / c! for c = 0..n, on the log scale (0**0 = 1; a zero q has only c = 0).
+    weights = np.zeros((others.size, n + 1))
+    weights[:, 0] = 1.0
+    positive = others > 0
+    counts = np.arange(1, n + 1)
+    weights[positive, 1:] = np.exp(counts * np.log(others[positive, None]) - log_factorial[1:])
+    shift = np.subtract.outer(np.arange(n + 1), np.arange(n + 1))  # shift[s, s'] = s - s'
     total = 0.0
     for m in range(1, n + 1):
-        # ways[s, t]: sum over the answers seen so far, s draws among them, t of them with m votes,
-        # of prod q^c / c! (q the answer's probability, c its count, every c <= m).
-        ways = np.zeros((n - m + 1, others.size + 1))
+        rest = n - m  # the draws the other answers share, each at most m
+        # ways[s, t]: over the other answers seen so far, with s draws among them and t of them at
+        # exactly m votes, the sum of prod q**c / c!.
+        ways = np.zeros((rest + 1, others.size + 1))
         ways[0, 0] = 1.0
-        for q in others:
-            # q**c / c! for c = 0..m, on the log scale (0**0 = 1; a zero q gives only c = 0).
-            terms = np.zeros(m + 1)
-            terms[0] = 1.0
-            if q > 0:
-                terms[1:] = np.exp(counts[1 : m + 1] * np.log(q) - log_factorial[1 : m + 1])
-            below = np.zeros_like(ways)
-            for c in range(min(m, n - m + 1)):
-                below[c:] += terms[c] * ways[: ways.shape[0] - c]
-            if m <= n - m:
-                below[m:, 1:] += terms[m] * ways[: ways.shape[0] - m, :-1]
-            ways = below
-        share = ways[n - m] / (1.0 + np.arange(others.size + 1))
+        steps = shift[: rest + 1, : rest + 1]
+        for w in weights:
+            below = np.where((steps >= 0) & (steps < m), w[np.clip(steps, 0, n)], 0.0)  # c < m: no tie
+            ways_next = below @ ways
+            if m <= rest:  # c = m: one more answer tied with the correct one
+                ways_next[m:, 1:] += w[m] * ways[: rest + 1 - m, :-1]
+            ways = ways_next
+        share = ways[rest] / (1.0 + np.arange(others.size + 1))
         total += np.exp(log_factorial[n] - log_factorial[m] + m * np.log(p[correct])) * share.sum()
     return float(min(1.0, total))
     ### END SOLUTION

@@ -74,11 +74,12 @@ def rft_distinct_kept_answers(logits, samples, rewards):
 def majority_ties_won(answer_probs, correct, n):
     p = np.asarray(answer_probs, dtype=np.float64)
     others, n = np.delete(p, int(correct)), int(n)
+    weights = [np.array([q**c / math.factorial(c) for c in range(n + 1)]) for q in others]
     total = 0.0
     for m in range(1, n + 1):  # others may reach the correct answer's count m
         poly = np.ones(1)
-        for q in others:
-            poly = np.convolve(poly, [q**c / math.factorial(c) for c in range(m + 1)])[: n - m + 1]
+        for w in weights:
+            poly = np.convolve(poly, w[: m + 1])[: n - m + 1]
         if poly.size > n - m:
             total += math.factorial(n) / math.factorial(m) * p[int(correct)] ** m * poly[n - m]
     return float(total)
@@ -93,11 +94,12 @@ def majority_ties_won(answer_probs, correct, n):
 def majority_ties_lost(answer_probs, correct, n):
     p = np.asarray(answer_probs, dtype=np.float64)
     others, n = np.delete(p, int(correct)), int(n)
+    weights = [np.array([q**c / math.factorial(c) for c in range(n + 1)]) for q in others]
     total = 0.0
     for m in range(1, n + 1):  # others stay strictly below the correct answer's count m
         poly = np.ones(1)
-        for q in others:
-            poly = np.convolve(poly, [q**c / math.factorial(c) for c in range(m)])[: n - m + 1]
+        for w in weights:
+            poly = np.convolve(poly, w[:m])[: n - m + 1]
         if poly.size > n - m:
             total += math.factorial(n) / math.factorial(m) * p[int(correct)] ** m * poly[n - m]
     return float(total)

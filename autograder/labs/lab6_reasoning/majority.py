@@ -96,10 +96,10 @@ def majority_agrees_with_simulation(f, votes, n):
     got = checks.as_float(f(probs, correct, n), f"majority_vote_accuracy(..., {correct}, {n})")
     rng = np.random.default_rng(2022)
     trials = 20_000
-    draws = np.minimum(
-        (np.cumsum(probs)[None, None, :] < rng.random((trials, n, 1))).sum(axis=-1), probs.size - 1
-    )
-    counts = (draws[:, :, None] == np.arange(probs.size)).sum(axis=1)
+    k = probs.size
+    draws = np.minimum(np.searchsorted(np.cumsum(probs), rng.random((trials, n)), side="right"), k - 1)
+    flat = (np.arange(trials)[:, None] * k + draws).ravel()
+    counts = np.bincount(flat, minlength=trials * k).reshape(trials, k)
     leaders = counts == counts.max(axis=1, keepdims=True)
     scores = np.where(leaders, rng.random(counts.shape), -1.0)  # a uniform tie-break
     estimate = float(np.mean(np.argmax(scores, axis=1) == correct))
