@@ -3,7 +3,7 @@
     python -m autograder.tools.batch SUBMISSIONS_DIR --csv grades.csv [--jobs N] [--json-dir DIR]
                                [--lab N ...] [--timeout SECONDS] [--student-timeout SECONDS]
 
-Every folder `SUBMISSIONS_DIR/<student>/` holds that student's `lab1_sft.py` ... `lab5_grpo.py`
+Every folder `SUBMISSIONS_DIR/<student>/` holds that student's `lab1_sft.py` ... `lab6_reasoning.py`
 (and the provided helpers). Students are isolated from each other: every student's top-level
 `.py` files are read into memory before any student's code runs, and each student is graded by
 a grader process of its own (`python -m autograder`, one lab at a time) on a private copy of
