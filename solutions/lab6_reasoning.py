@@ -442,7 +442,7 @@ def pass_rate_gradient(logits: np.ndarray) -> np.ndarray:
     return pi * (reward - pi[0])
 
 
-def show_weights(rng: np.random.Generator) -> None:
+def show_weights(rng: np.random.Generator) -> list[list[Any]]:
     """The 1/p weighting: RFT's expected gradient against the policy gradient of the pass rate."""
     labkit.heading("RFT's expected gradient is -(1/p) times the policy gradient of the pass rate")
     logits = initial_answer_logits()
@@ -486,6 +486,7 @@ def show_weights(rng: np.random.Generator) -> None:
     labkit.print_table(headers, rows, ["", ".3f", ".4f", ".2f", ".2f", ".4f", ".2f", ".2f"])
     print(f"(measured: |mean gradient| / |grad p| over {MEASURE_BATCHES} batches of {GROUP} samples, RFT's")
     print(" over the batches that keep a sample; std = sqrt(p (1 - p)); Dr. GRPO's factor is 1)")
+    return rows
 
 
 def best_of_n(rng: np.random.Generator, probs: np.ndarray, n: int) -> float:
@@ -685,17 +686,39 @@ def show_dense_signal() -> dict[str, np.ndarray]:
 def plot_all(
     plt: Any,
     folder: Path,
+    weights: list[list[Any]],
     tables: dict[str, list[list[float]]],
     students: dict[str, np.ndarray],
     runs: dict[str, np.ndarray],
 ) -> None:
-    """The figures: test-time compute curves, the distilled students, and pass@1 per sample drawn."""
-    fig, axes = plt.subplots(1, len(tables), figsize=(13, 3.6), sharey=True)
+    """The figures: the 1/p weighting, test-time compute curves, the distilled students, and pass@1
+    per sample drawn."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    p = np.linspace(0.03, 0.97, 200)
+    for curve, label in (
+        (1 / p, "RFT: 1/p"),
+        (1 / np.sqrt(p * (1 - p)), "GRPO: 1/std"),
+        (np.ones_like(p), "Dr. GRPO: 1"),
+    ):
+        ax.plot(p, curve, label=label)
+    measured = np.array([row[1::3] for row in weights], dtype=np.float64)  # p, RFT measured, GRPO measured
+    ax.plot(measured[:, 0], measured[:, 1], "o", color="C0", label="RFT, measured")
+    ax.plot(measured[:, 0], measured[:, 2], "s", color="C1", label=f"GRPO, measured (G = {GROUP})")
+    ax.set(
+        xlabel="pass rate p",
+        ylabel="|expected gradient| / |grad p|",
+        yscale="log",
+        title="How hard each prompt is pushed",
+    )
+    ax.legend(fontsize=8)
+    labkit.save_figure(fig, folder, "lab6_reasoning_weights")
+    fig, axes = plt.subplots(1, len(tables), figsize=(13, 4.0), sharey=True)
     for ax, (case, rows) in zip(axes, tables.items(), strict=True):
         values = np.array(rows)
         for column, label in ((1, "majority vote"), (2, "pass@n (oracle)"), (3, "best-of-n (noisy RM)")):
             ax.plot(values[:, 0], values[:, column], marker="o", label=label)
-        ax.set(xscale="log", xlabel="n samples", title=case, ylim=(0, 1.02))
+        ax.set(xscale="log", xlabel="n samples", ylim=(0, 1.02))
+        ax.set_title(case.replace(", ", ",\n", 1), fontsize=10)
     axes[0].set_ylabel("accuracy")
     axes[0].legend()
     labkit.save_figure(fig, folder, "lab6_reasoning_test_time")
@@ -721,14 +744,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Prompts {', '.join(PROMPTS)}: a policy over {len(OFFSETS)} candidate answers each.", flush=True)
     print("Training expert iteration and GRPO:", flush=True)
     show_rounds()
-    show_weights(rng)
+    weights = show_weights(rng)
     tables = show_test_time(rng)
     students = show_modes()
     print("\nTraining the student by on-policy distillation and by RL:", flush=True)
     runs = show_dense_signal()
     plt = labkit.plotting() if args.plots else None
     if plt is not None:
-        plot_all(plt, args.plots, tables, students, runs)
+        plot_all(plt, args.plots, weights, tables, students, runs)
 
 
 if __name__ == "__main__":
