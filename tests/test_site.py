@@ -58,6 +58,8 @@ LAB_PAGES = {
     "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient", "dpo_family_loss",
                                     "dpo_family_loss_grad", "simpo_loss", "kto_loss"]),
     "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
+    "lab6_reasoning": ("labs/lab6-reasoning/", ["rejection_sampling_gradient", "majority_vote_accuracy",
+                                                "distillation_loss", "distillation_loss_grad"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
 CONCEPT_FIGURES = {
@@ -441,7 +443,7 @@ def test_exercise_answer_opens(browser: Any, site_url: str) -> None:
 def test_instructor_key_covers_every_lab(browser: Any, site_url: str) -> None:
     page = open_page(browser, site_url + "guides/instructor-key/")
     text = page.locator("article").inner_text()
-    for lab in ("Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5"):
+    for lab in ("Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5", "Lab 6"):
         assert f"{lab}:" in text, f"the instructor key has no section for {lab}"
     assert "Prerequisites" in text and "Common mistakes" in text
     page.close()

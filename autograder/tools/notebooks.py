@@ -106,6 +106,15 @@ REFLECTIONS = {
         "RL against a checker raised pass@1 in the demo. Why can it lower pass@k at large k, and what does "
         "that say about what RL with verifiable rewards adds to the base model?",
     ),
+    "lab6_reasoning": (
+        "Rejection-sampling fine-tuning's expected gradient is -(1/p) times the policy gradient of the pass "
+        "rate. What does the factor 1/p do on a prompt the model almost never solves, and why can that be a "
+        "problem with few samples?",
+        "In the demo majority vote rose to 0.92 with the right answer drawn 30 % of the time, and fell to "
+        "0.17 with it at 30 % too. What differs, and when is voting a good use of test-time compute?",
+        "Why does SFT on a teacher's samples minimise the forward KL and on-policy distillation the reverse "
+        "KL? Which would you choose for a student much smaller than its teacher, and why?",
+    ),
 }
 
 DEMO_CALL = """import os
