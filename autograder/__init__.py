@@ -55,13 +55,12 @@ def check(function_id: str, namespace: dict[str, Any]) -> int:
     import sys
 
     from autograder.engine import grade_function
-    from autograder.labs import LAB_MODULES, load_lab
+    from autograder.labs import lab_named
     from autograder.report import function_feedback
     from autograder.sandbox import InProcessModule
 
     module_name, name = function_id.split(".", 1)
-    number = next(n for n, m in LAB_MODULES.items() if m == module_name)
-    graded = next(g for g in load_lab(number).functions if g.name == name)
+    graded = next(g for g in lab_named(module_name).functions if g.name == name)
     with contextlib.redirect_stderr(sys.stdout):
         result = grade_function(graded, InProcessModule(namespace))
     print(f"{function_id}: {result.earned}/{result.points}")

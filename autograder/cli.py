@@ -43,8 +43,13 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     """The grader's options."""
     parser = Parser(prog="python -m autograder", description="Grade the post-training labs.")
-    parser.add_argument("--submission", type=Path, default=REPO_ROOT / "exercises",
-                        help="folder with lab1_sft.py ... lab5_grpo.py (default: exercises/)")  # fmt: skip
+    lab_files = ", ".join(f"{module}.py" for module in LAB_MODULES.values())
+    parser.add_argument(
+        "--submission",
+        type=Path,
+        default=REPO_ROOT / "exercises",
+        help=f"folder with the lab files {lab_files} (default: exercises/)",
+    )
     parser.add_argument("--lab", type=int, action="append", choices=sorted(LAB_MODULES), metavar="N",
                         help="grade only lab N (repeatable)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="write Gradescope results.json here")

@@ -29,18 +29,11 @@ from typing import Any, Protocol
 from autograder import jail
 from autograder._worker import ImportReport, Outcome, observe_call
 from autograder.codec import MAX_BYTES, decode, encode
+from autograder.course import provided_helpers
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TIME_LIMIT = 30.0
 """Seconds a lab's imports may take in all: the first one and every restart after a time-out."""
-PROVIDED_HELPERS = ("labkit", "sft_corpus", "preference_kit")
-"""The helper modules that come with the labs (in `exercises/` beside the lab files)."""
-LEARNER_PACKAGES = (
-    "numpy",
-    "the Python standard library",
-    f"the provided helpers {', '.join(PROVIDED_HELPERS[:-1])} and {PROVIDED_HELPERS[-1]}",
-)
-"""What a lab file may import: the one list, shown when a learner imports anything else."""
 _LIVE_WORKERS: set[int] = set()
 """The process ids (= process group ids) of the workers started here and not closed yet."""
 
@@ -83,12 +76,25 @@ class LabImportFailed(Aborted):
     """The lab's module did not import; the message is the error as the learner should see it."""
 
 
+def learner_packages() -> tuple[str, ...]:
+    """What a lab file may import: the one list, shown when a learner imports anything else.
+
+    The provided helpers are the `.py` files of `solutions/` that are not labs (`autograder.course`).
+    """
+    return ("numpy", "the Python standard library", f"the provided helpers {and_list(provided_helpers())}")
+
+
 def missing_package_message(package: str) -> str:
     """One line for a lab file that imports a package the grading environment does not have."""
-    if package in PROVIDED_HELPERS:
+    if package in provided_helpers():
         return f"it imports `{package}`, a helper that comes with the labs: put {package}.py back beside your lab files."
-    return (f"it imports `{package}`, which is not installed where labs are graded. "
-            f"A lab file may use only {', '.join(LEARNER_PACKAGES[:-1])} and {LEARNER_PACKAGES[-1]}.")  # fmt: skip
+    allowed = and_list(learner_packages())
+    return f"it imports `{package}`, which is not installed where labs are graded. A lab file may use only {allowed}."
+
+
+def and_list(items: tuple[str, ...]) -> str:
+    """`a, b and c`."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1])))
 
 
 class LearnerModule(Protocol):

@@ -220,6 +220,8 @@ def pairwise_accuracy(w: ArrayLike, x_chosen: ArrayLike, x_rejected: ArrayLike) 
 # Demo (not graded)
 # ---------------------------------------------------------------------------------------------
 
+DEMO_SHOWS = ("83.5", "73.5", "63.0", "56.5")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 FEATURES = ("helpfulness", "clarity", "safety")
 HUMAN_WEIGHTS = np.array([0.4, 0.3, 0.3])
 SEED_HAND_SET_WEIGHTS = np.array([0.35, 0.35, 0.30])

@@ -214,6 +214,8 @@ def grpo_objective_grad(
 
 # --- the demo: GRPO on a token-level policy over arithmetic prompts ----------------------------
 
+DEMO_SHOWS = ("pass@1", "pass@256", "clip fraction", "all wrong", "factor 1/std", "sequence wrong")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 SEED = 5
 PROMPTS = ("7+5", "9+8", "6+7", "8+8", "23+19", "58+67")
 """The prompts; the checker's answer is their sum, written in decimal digits and ended by EOS."""

@@ -3,8 +3,8 @@
     python -m autograder.tools.batch SUBMISSIONS_DIR --csv grades.csv [--jobs N] [--json-dir DIR]
                                [--lab N ...] [--timeout SECONDS] [--student-timeout SECONDS]
 
-Every folder `SUBMISSIONS_DIR/<student>/` holds that student's `lab1_sft.py` ... `lab5_grpo.py`
-(and the provided helpers). Students are isolated from each other: every student's top-level
+Every folder `SUBMISSIONS_DIR/<student>/` holds that student's lab files (`lab1_sft.py`, ..., one
+`labN_topic.py` per lab in `autograder.labs.LAB_MODULES`) and the provided helpers. Students are isolated from each other: every student's top-level
 `.py` files are read into memory before any student's code runs, and each student is graded by
 a grader process of its own (`python -m autograder`, one lab at a time) on a private copy of
 those files. That process and everything it starts are watched: a student whose processes

@@ -31,6 +31,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from autograder.course import helper_files, lab_files
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNPRIVILEGED = 65534
@@ -106,10 +108,9 @@ def stage_submission(submission: Path, source: Path, work: Path) -> list[str]:
     Returns the names of the lab files found (regular files anywhere under `submission`, named
     like a lab; anything else is ignored).
     """
-    labs = {p.name for p in (source / "solutions").glob("lab[0-9]_*.py")}
-    for helper in (source / "solutions").glob("*.py"):
-        if helper.name not in labs:
-            shutil.copy(helper, work / helper.name)
+    labs = {p.name for p in lab_files(source / "solutions")}
+    for helper in helper_files(source / "solutions"):
+        shutil.copy(helper, work / helper.name)
     found = []
     for path in sorted(submission.rglob("*.py")):
         if path.name in labs and path.is_file() and not path.is_symlink() and path.name not in found:

@@ -46,6 +46,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import catalog
+from autograder.course import helper_files, lab_page
 from autograder.labs import LAB_MODULES, available_labs
 from autograder.tools.stubs import ROOT, SOLUTIONS, _functions_with_regions
 
@@ -54,44 +55,25 @@ DEFAULT_CELL_TIMEOUT = 60
 REFLECTION_POINTS = 1
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
-REFLECTIONS = {
-    "lab1_sft": (
-        "You want the assistant to write better fiction. What would you change in the SFT "
-        "mixture, and what could that cost the domains whose share shrinks?",
-        "However the data is weighted, SFT does not repair every weakness of the base model. Why not?",
-        "Some examples, such as safety cases, are expensive to annotate. How would you get the most "
-        "out of a small number of them?",
-    ),
-    "lab2_reward": (
-        "Suppose the reward model disagrees with human raters on many comparisons. What goes wrong "
-        "once a policy is optimised against it?",
-        "Before optimising anything against a reward model, how would you check that it is accurate?",
-        "Why learn a reward model at all, instead of asking people to rate every response during training?",
-    ),
-    "lab3_rlhf": (
-        "What happens to the policy when the KL penalty is removed (β → 0)? Use the reward–KL frontier.",
-        "The reward model pays far more for answering at all than for answering safely. What behaviour "
-        "would RLHF produce?",
-        "How would you notice that RLHF is optimising the wrong behaviour, before users do?",
-    ),
-    "lab4_dpo": (
-        "DPO trains without a reward model. Where did the reward model go, and what does the implicit "
-        "reward of a response tell you about the policy?",
-        "What does β control in DPO? What would you expect from a very small β with a finite number of "
-        "preference pairs, and why?",
-        "With preferences that never disagree, DPO's margins grow without bound while IPO's stop at "
-        "1/(2β) and the hinge's at 1/β. Why, and which loss would you choose for pairs labelled by one "
-        "very consistent annotator?",
-    ),
-    "lab5_grpo": (
-        "A prompt whose G sampled answers are all wrong gives no gradient at all. Why, and what would you "
-        "change (data, sampling or the reward) so that hard prompts still teach the policy something?",
-        "Averaging each response over its own length ('sequence') lets wrong answers grow longer. Explain "
-        "the mechanism with the per-token weights, and say which aggregation you would use and why.",
-        "RL against a checker raised pass@1 in the demo. Why can it lower pass@k at large k, and what does "
-        "that say about what RL with verifiable rewards adds to the base model?",
-    ),
-}
+QUESTION = re.compile(r"[0-9]+\.\s+(?P<text>.+)", re.DOTALL)
+"""A question of a lab page's Reflection section: a paragraph that starts with its number, bold or not."""
+
+
+def reflection_questions(module: str) -> list[str]:
+    """The questions of the Reflection section of a lab's page, in order, their maths as `$...$`.
+
+    The page is where they are written (`autograder.course.lab_page`): every paragraph of the
+    section (up to the next `## ` heading) that starts with a number at the margin is one
+    question; the folded answers below them are indented, so they are left out.
+    """
+    text = lab_page(module).read_text(encoding="utf-8")
+    section = text.partition("\n## Reflection\n")[2].partition("\n## ")[0]
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", section)]
+    matches = [
+        QUESTION.fullmatch(p.rstrip().strip("*")) for p in paragraphs if p[:1].isdigit() or p[:2] == "**"
+    ]
+    return [re.sub(r"\\[()]", "$", " ".join(m["text"].split())) for m in matches if m]
+
 
 DEMO_CALL = """import os
 
@@ -152,7 +134,7 @@ def source_notebook(module: str, source: str, points: dict[str, int]) -> nbforma
     cells += [_code(c, **_meta(f"demo_{i}")) for i, c in enumerate(_chunks(tail_lines, 0, len(tail_lines)))]
     cells.append(_code(DEMO_CALL, **_meta("demo_run")))
     cells.append(nbformat.v4.new_markdown_cell("## Reflection\n\nAnswer each question in a few sentences."))
-    for number, prompt in enumerate(REFLECTIONS.get(module, ()), 1):
+    for number, prompt in enumerate(reflection_questions(module), 1):
         cells.append(nbformat.v4.new_markdown_cell(f"**Question {number}.** {prompt}"))
         answer = nbformat.v4.new_markdown_cell(
             "YOUR ANSWER HERE",
@@ -171,11 +153,6 @@ def lab_points() -> dict[str, dict[str, int]]:
     for info in catalog():
         out.setdefault(info.lab, {})[info.name] = info.points
     return out
-
-
-def helper_files() -> list[Path]:
-    """The provided modules every lab may import (everything in solutions/ but the labs)."""
-    return [p for p in sorted(SOLUTIONS.glob("*.py")) if not re.match(r"lab\d+_", p.name)]
 
 
 def write_config(course: Path, timeout: int) -> None:
@@ -233,7 +210,7 @@ def build(
         folder.mkdir(parents=True)
         source = (SOLUTIONS / f"{module}.py").read_text()
         nbformat.write(source_notebook(module, source, points.get(module, {})), folder / f"{module}.ipynb")
-        for helper in helper_files():
+        for helper in helper_files(SOLUTIONS):
             shutil.copy(helper, folder / helper.name)
         built.append(module)
     api = nbgrader_api(course)

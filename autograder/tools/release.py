@@ -22,6 +22,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from autograder.course import lab_files
 from autograder.tools.stubs import BEGIN, END, ROOT, SOLUTIONS
 
 FILES = (
@@ -31,6 +32,7 @@ FILES = (
     "package-lock.json",
     "CHANGELOG.md",
     "autograder/__init__.py",
+    "autograder/course.py",
     "autograder/public.py",
     ".github/scripts/report_grade.py",
     ".github/workflows/report-grade.yml",
@@ -135,7 +137,7 @@ def solution_bodies() -> dict[str, tuple[str, ...]]:
     """`lab file: function` -> the code lines of that function's solution region in `solutions/`."""
     bodies: dict[str, tuple[str, ...]] = {}
     region: list[str] | None
-    for path in sorted(SOLUTIONS.glob("lab[0-9]_*.py")):
+    for path in lab_files(SOLUTIONS):
         function, region = "", None  # the function being read, and its region's lines while inside one
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("def "):
