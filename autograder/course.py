@@ -54,3 +54,14 @@ def provided_helpers() -> tuple[str, ...]:
 def lab_page(module: str) -> Path:
     """The site's page of a lab: `docs/labs/lab1-sft.md` for `lab1_sft`."""
     return LAB_PAGES / f"{module.replace('_', '-')}.md"
+
+
+def page_module(page: Path) -> str:
+    """The lab module a page is about: `lab1_sft` for `docs/labs/lab1-sft.md`."""
+    return page.stem.replace("-", "_")
+
+
+def lab_pages() -> list[Path]:
+    """The labs' pages (`docs/labs/lab1-sft.md`, ...), in lab order."""
+    found = [page for page in LAB_PAGES.glob("*.md") if lab_number(page_module(page)) is not None]
+    return sorted(found, key=lambda page: (lab_number(page_module(page)), page.name))
