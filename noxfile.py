@@ -122,8 +122,16 @@ def bench(session: nox.Session) -> None:
     import sys
 
     install(session, "bench")
-    session.run("python", "-m", "autograder.tools.bench", "--out", "bench", "--nox-python", sys.executable,
-                *session.posargs)  # fmt: skip
+    session.run(
+        "python",
+        "-m",
+        "autograder.tools.bench",
+        "--out",
+        "bench",
+        "--nox-python",
+        sys.executable,
+        *session.posargs,
+    )
 
 
 @instructor_session
@@ -164,7 +172,15 @@ def lock(session: nox.Session) -> None:
     session.install("uv")
     for source in sorted(REQUIREMENTS.glob("*.in")):
         session.run(
-            "uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
-            str(source), "-o", str(source.with_suffix(".txt")),
+            "uv",
+            "pip",
+            "compile",
+            "--quiet",
+            "--universal",
+            "--python-version",
+            "3.11",
+            str(source),
+            "-o",
+            str(source.with_suffix(".txt")),
             env={"UV_CUSTOM_COMPILE_COMMAND": "nox -s lock", **os.environ},
-        )  # fmt: skip
+        )

@@ -23,13 +23,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Protocol
 
 from autograder import jail
-from autograder._worker import ImportReport, Outcome, observe_call
 from autograder.codec import MAX_BYTES, decode, encode
 from autograder.course import provided_helpers
+from autograder.outcome import ImportReport, Outcome, observe_call
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TIME_LIMIT = 30.0
@@ -105,8 +104,8 @@ class LearnerModule(Protocol):
     def call(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         time_limit: float | None = None,
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome: ...
@@ -123,7 +122,7 @@ class IsolatedModule:
     time_limit: float = 2.0
     jailed: bool = False
     """Run the worker in a bubblewrap jail (`autograder.jail`); the caller checks it can run."""
-    _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _socket: socket.socket | None = field(default=None, init=False, repr=False)
     _selector: selectors.BaseSelector | None = field(default=None, init=False, repr=False)
     _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
@@ -139,11 +138,25 @@ class IsolatedModule:
         bootstrap = (
             "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
         )
-        command = [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-                   str(self.submission), self.module_name]  # fmt: skip
-        options = dict(pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
-                       env=_worker_environment())  # fmt: skip
+        command = [
+            sys.executable,
+            "-I",
+            "-c",
+            bootstrap,
+            str(GRADER_ROOT),
+            str(theirs.fileno()),
+            str(self.submission),
+            self.module_name,
+        ]
+        options: dict[str, Any] = dict(
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.submission,
+            start_new_session=True,
+            env=_worker_environment(),
+        )
         # Layer 2 (autograder.jail): the same worker command, run in a bubblewrap jail.
         self._process = (
             jail.popen(command, self.submission, **options)
@@ -165,8 +178,10 @@ class IsolatedModule:
             return
         remaining = IMPORT_TIME_LIMIT - self._import_seconds
         if remaining <= 0:
-            raise CallAborted(f"not run: restarting your lab after a time-out re-imports it, and its imports "
-                              f"have used the {IMPORT_TIME_LIMIT:g} s they may take in all")  # fmt: skip
+            raise CallAborted(
+                f"not run: restarting your lab after a time-out re-imports it, and its imports "
+                f"have used the {IMPORT_TIME_LIMIT:g} s they may take in all"
+            )
         self.start()
         started = time.monotonic()
         try:
@@ -192,8 +207,8 @@ class IsolatedModule:
     def call(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         time_limit: float | None = None,
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome:
@@ -228,7 +243,7 @@ class IsolatedModule:
             _LIVE_WORKERS.discard(self._process.pid)
         self._process, self._socket, self._ready = None, None, False
 
-    def _receive(self, limit: float, timeout_words: str) -> tuple:
+    def _receive(self, limit: float, timeout_words: str) -> Any:
         assert self._socket is not None
         deadline = time.monotonic() + limit
         try:
@@ -324,16 +339,11 @@ class InProcessModule:
             sys.path.remove(str(path.parent))
         return cls(vars(module))
 
-    @classmethod
-    def from_module(cls, module: ModuleType) -> InProcessModule:
-        """Wrap a module that is already imported."""
-        return cls(vars(module))
-
     def call(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         time_limit: float | None = None,
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome:

@@ -103,8 +103,10 @@ def load_catalog() -> list[Any]:
     except ImportError as error:
         raise PluginError(f"the points tables need `autograder.catalog()`: {error}") from error
     if POINTS.exists() and not (ROOT / "autograder" / "labs").is_dir():
-        return [FunctionInfo(**{**item, "properties": tuple(map(tuple, item["properties"]))})
-                for item in json.loads(POINTS.read_text(encoding="utf-8"))]  # fmt: skip
+        return [
+            FunctionInfo(**{**item, "properties": tuple(map(tuple, item["properties"]))})
+            for item in json.loads(POINTS.read_text(encoding="utf-8"))
+        ]
     return list(catalog())
 
 

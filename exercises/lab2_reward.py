@@ -653,8 +653,14 @@ def _plot_weights(folder: Path, panels: dict[str, dict[str, np.ndarray]]) -> Non
         for ax, (title, series) in zip(axes, panels.items(), strict=True):
             width = 0.8 / len(series)
             for i, ((label, weights), hatch) in enumerate(zip(series.items(), hatches, strict=False)):
-                ax.bar(positions + (i - (len(series) - 1) / 2) * width, weights, width, label=label, hatch=hatch,
-                       edgecolor="black")  # fmt: skip
+                ax.bar(
+                    positions + (i - (len(series) - 1) / 2) * width,
+                    weights,
+                    width,
+                    label=label,
+                    hatch=hatch,
+                    edgecolor="black",
+                )
             ax.set_xticks(positions, SIMULATED_FEATURES)
             ax.set_ylabel("weight (normalised to sum 1)")
             ax.set_title(title)
@@ -678,9 +684,11 @@ def main(argv: list[str] | None = None) -> None:
         _plot_learning_curve(args.plots, accuracy, agreement, bayes)
         _plot_weights(
             args.plots,
-            {"Annotators who disagree: the model learns their blend": blend,
-             "AI feedback: the judge's length bias is learnt": feedback},
-        )  # fmt: skip
+            {
+                "Annotators who disagree: the model learns their blend": blend,
+                "AI feedback: the judge's length bias is learnt": feedback,
+            },
+        )
 
 
 if __name__ == "__main__":

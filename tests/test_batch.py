@@ -73,8 +73,19 @@ def batch_grade_class(tmp_path_factory: pytest.TempPathFactory) -> dict:
     if not _GRADED:
         root = tmp_path_factory.mktemp("batch")
         submissions = make_class(root / "submissions")
-        status = main([str(submissions), "--csv", str(root / "grades.csv"), "--json-dir", str(root / "json"),
-                       "--lab", "1", "--jobs", "2"])  # fmt: skip
+        status = main(
+            [
+                str(submissions),
+                "--csv",
+                str(root / "grades.csv"),
+                "--json-dir",
+                str(root / "json"),
+                "--lab",
+                "1",
+                "--jobs",
+                "2",
+            ]
+        )
         with (root / "grades.csv").open(newline="", encoding="utf-8") as handle:
             rows = {row["student"]: row for row in csv.DictReader(handle)}
         _GRADED.update(status=status, rows=rows, root=root, submissions=submissions)
@@ -166,8 +177,14 @@ def test_hostile_students_cost_only_their_own_row(tmp_path: Path) -> None:
     """One student kills every grader above them, one exits at import, one spins 16 processes,
     one rewrites everybody's files; the honest students keep full marks and the CSV is written."""
     solution = (ROOT / "solutions" / f"{LAB}.py").read_text()
-    students = {"a-killer": KILL_PARENTS, "b-exiter": EXIT_AT_IMPORT, "c-spinner": SPINNER,
-                "d-rewriter": REWRITER, "e-honest": "", "f-honest": ""}  # fmt: skip
+    students = {
+        "a-killer": KILL_PARENTS,
+        "b-exiter": EXIT_AT_IMPORT,
+        "c-spinner": SPINNER,
+        "d-rewriter": REWRITER,
+        "e-honest": "",
+        "f-honest": "",
+    }
     submissions = tmp_path / "submissions"
     for student, attack in students.items():
         folder = submissions / student

@@ -13,8 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_results_file_is_written_and_valid(tmp_path):
     paths = {kind: tmp_path / f"out.{kind}" for kind in ("json", "junit", "markdown")}
-    status = main(["--submission", str(ROOT / "exercises"), "--lab", "1", "--fail-under", "0",
-                   *(arg for kind, path in paths.items() for arg in (f"--{kind}", str(path)))])  # fmt: skip
+    status = main(
+        [
+            "--submission",
+            str(ROOT / "exercises"),
+            "--lab",
+            "1",
+            "--fail-under",
+            "0",
+            *(arg for kind, path in paths.items() for arg in (f"--{kind}", str(path))),
+        ]
+    )
     assert status == 0
     report = json.loads(paths["json"].read_text())
     assert {"score", "max_score", "execution_time", "output", "tests"} <= report.keys()

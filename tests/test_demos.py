@@ -32,8 +32,13 @@ def demo_shows(lab: str) -> tuple[str, ...]:
 
 
 def run(path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-W", "error", str(path), *args], capture_output=True, text=True,
-                          cwd="/", timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-W", "error", str(path), *args],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+    )
 
 
 @functools.cache
@@ -111,8 +116,9 @@ lab.main([])
 def test_lab1_demo_prints_the_same_with_a_plain_sft_step():
     """The route the docstring suggests (masked NLL, its gradient, np.add.at) gives the same demo."""
     code = PLAIN_SFT_STEP.format(solutions=str(ROOT / "solutions"))
-    plain = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
-                           cwd="/", timeout=600)  # fmt: skip
+    plain = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, cwd="/", timeout=600
+    )
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout == reference("lab1_sft").stdout
 

@@ -41,8 +41,16 @@ visibility = "after_due_date"
 @pytest.fixture(scope="module")
 def autograder_root(tmp_path_factory) -> Path:
     """A Gradescope-like root with the zip unpacked and setup.sh's Python part run."""
-    version = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info >= (3, 11))"],
-                             capture_output=True, text=True, check=False).stdout.strip() if Path(SYSTEM_PYTHON).exists() else ""  # fmt: skip
+    version = (
+        subprocess.run(
+            [SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info >= (3, 11))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if Path(SYSTEM_PYTHON).exists()
+        else ""
+    )
     if version != "True" and os.environ.get("CI") != "true":
         pytest.skip(f"{SYSTEM_PYTHON} >= 3.11 is needed, as on Gradescope's image")
     config = tmp_path_factory.mktemp("config") / "gradescope.toml"

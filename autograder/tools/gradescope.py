@@ -121,9 +121,21 @@ def stage_submission(submission: Path, source: Path, work: Path) -> list[str]:
 
 def grader_command(work: Path, results: Path, config: dict[str, Any]) -> list[str]:
     """The grading command, run as the unprivileged user when this process is root."""
-    command = [sys.executable, "-m", "autograder", "--submission", str(work), "--json", str(results),
-               "--fail-under", "0", "--timeout", str(float(config.get("timeout", 2.0))),
-               "--isolation", config.get("isolation", "jail")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "--submission",
+        str(work),
+        "--json",
+        str(results),
+        "--fail-under",
+        "0",
+        "--timeout",
+        str(float(config.get("timeout", 2.0))),
+        "--isolation",
+        config.get("isolation", "jail"),
+    ]
     if os.geteuid() == 0:
         ids = str(UNPRIVILEGED)
         command = ["setpriv", f"--reuid={ids}", f"--regid={ids}", "--clear-groups", "--", *command]
@@ -186,9 +198,13 @@ def run(root: Path) -> dict[str, Any]:
                 os.chown(path, UNPRIVILEGED, UNPRIVILEGED)
         results = out / "results.json"
         try:
-            status = subprocess.run(grader_command(work, results, config), cwd=source, timeout=RUN_LIMIT,
-                                    stdin=subprocess.DEVNULL, env={"PATH": os.environ.get("PATH", ""), "HOME": scratch},
-                                    ).returncode  # fmt: skip
+            status = subprocess.run(
+                grader_command(work, results, config),
+                cwd=source,
+                timeout=RUN_LIMIT,
+                stdin=subprocess.DEVNULL,
+                env={"PATH": os.environ.get("PATH", ""), "HOME": scratch},
+            ).returncode
         except subprocess.TimeoutExpired:
             return failure_results(f"grading took longer than {RUN_LIMIT:g} s")
         try:
@@ -219,8 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     actions = parser.add_subparsers(dest="action", required=True)
     build_parser = actions.add_parser("build", help="write autograder.zip")
     build_parser.add_argument("--out", type=Path, default=ROOT / "build" / "gradescope" / "autograder.zip")
-    build_parser.add_argument("--config", type=Path, default=TEMPLATES / "gradescope.toml",
-                              help="the gradescope.toml to put in (default: the template)")  # fmt: skip
+    build_parser.add_argument(
+        "--config",
+        type=Path,
+        default=TEMPLATES / "gradescope.toml",
+        help="the gradescope.toml to put in (default: the template)",
+    )
     run_parser = actions.add_parser("run", help="grade /autograder/submission (run_autograder calls this)")
     run_parser.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)

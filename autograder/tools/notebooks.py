@@ -85,8 +85,13 @@ if os.environ.get("NBGRADER_EXECUTION") != "autograde":
 
 def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, points: int = 0) -> dict:
     """nbgrader cell metadata (schema 3): locked unless it is a solution cell."""
-    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution,
-            "schema_version": 3}  # fmt: skip
+    meta = {
+        "grade_id": grade_id,
+        "solution": solution,
+        "grade": grade,
+        "locked": not solution,
+        "schema_version": 3,
+    }
     if grade:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -240,8 +245,11 @@ def submission_notebook(release: nbformat.NotebookNode, source: str) -> nbformat
         tree, extra = ast.Module(body=[], type_ignores=[]), [source]
     else:
         released = "\n".join(cell.source for cell in release.cells)
-        extra = [segment for node in tree.body if not _provided(node)
-                 and (segment := ast.get_source_segment(source, node) or "") not in released]  # fmt: skip
+        extra = [
+            segment
+            for node in tree.body
+            if not _provided(node) and (segment := ast.get_source_segment(source, node) or "") not in released
+        ]
     defined = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     lines = source.splitlines(keepends=True)
     first = True
@@ -269,8 +277,10 @@ def submit_py(course: Path, student: str, folder: Path) -> list[str]:
             continue
         target = course / "submitted" / student / module
         target.mkdir(parents=True, exist_ok=True)
-        nbformat.write(submission_notebook(nbformat.read(release, as_version=4), path.read_text()),
-                       target / f"{module}.ipynb")  # fmt: skip
+        nbformat.write(
+            submission_notebook(nbformat.read(release, as_version=4), path.read_text()),
+            target / f"{module}.ipynb",
+        )
         submitted.append(module)
     return submitted
 
@@ -349,8 +359,9 @@ def write_csv(rows: list[dict[str, object]], path: Path, labs: list[str]) -> Non
     """Rows as CSV with every field quoted as needed (csv module)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["student", "total", "max", *labs, "manual"],
-                                extrasaction="ignore", restval=0)  # fmt: skip
+        writer = csv.DictWriter(
+            handle, fieldnames=["student", "total", "max", *labs, "manual"], extrasaction="ignore", restval=0
+        )
         writer.writeheader()
         writer.writerows(rows)
 
@@ -364,8 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--course", type=Path, default=COURSE, help="course directory (default build/nbgrader)"
     )
-    parser.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
-                        help=f"time limit of one notebook cell (default {DEFAULT_CELL_TIMEOUT})")  # fmt: skip
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help=f"time limit of one notebook cell (default {DEFAULT_CELL_TIMEOUT})",
+    )
     parser.add_argument("--csv", type=Path, help="autograde: write the gradebook here as CSV")
     args = parser.parse_args(argv)
     course = args.course.resolve()

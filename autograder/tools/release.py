@@ -164,16 +164,22 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m autograder.tools.release", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "student", help="where to write it")
-    parser.add_argument("--course-repo", metavar="OWNER/NAME",
-                        help="the private course repository that grades the students' pull requests")  # fmt: skip
+    parser.add_argument(
+        "--course-repo",
+        metavar="OWNER/NAME",
+        help="the private course repository that grades the students' pull requests",
+    )
     parser.add_argument("--git", action="store_true", help="make it a git repository with one commit")
     parser.add_argument("--no-figures", action="store_true", help="skip drawing the site's figures (faster)")
     args = parser.parse_args(argv)
     target = build(args.out.resolve(), args.course_repo, figures=not args.no_figures)
     if args.git:
         for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "Course template"]):
-            subprocess.run(["git", "-c", "user.name=course", "-c", "user.email=course@localhost", *command],
-                           cwd=target, check=True)  # fmt: skip
+            subprocess.run(
+                ["git", "-c", "user.name=course", "-c", "user.email=course@localhost", *command],
+                cwd=target,
+                check=True,
+            )
     print(f"Wrote the student repository to {target}")
     if args.course_repo is None:
         print(
