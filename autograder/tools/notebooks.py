@@ -8,9 +8,9 @@
 cell, one solution cell per learner function (the function with its solution region; nbgrader
 metadata), right after it one autograded test cell worth that function's points in `catalog()`
 that calls `check("<lab>.<function>", globals())`, the demo as read-only cells, and manually
-graded answer cells for the lab's reflection prompts. The provided helper modules are copied
-beside the notebook, then `nbgrader generate_assignment` writes the student notebooks into
-`release/`.
+graded answer cells for the reflection questions of the lab's page. The provided helper modules
+are copied beside the notebook, then `nbgrader generate_assignment` writes the student notebooks
+into `release/`.
 
 `autograde` runs `nbgrader autograde` on `submitted/<student>/<lab>/<lab>.ipynb` with the
 gradebook in SQLite (`gradebook.db`) and a bounded per-cell time (`Execute.timeout`, the trait
