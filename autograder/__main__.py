@@ -5,7 +5,8 @@ import json
 import os
 import signal
 import sys
-from pathlib import Path
+
+from autograder.results import requested_outputs
 
 
 def _without_packages(missing: list[str], argv: list[str]) -> int:
@@ -21,16 +22,12 @@ def _without_packages(missing: list[str], argv: list[str]) -> int:
     )
     print(f"python -m autograder: {problem}", file=sys.stderr)
     documents = {
-        "--json": json.dumps(
-            {"score": 0, "max_score": 0, "execution_time": 0, "output": problem, "tests": []}
-        ),
-        "--junit": '<?xml version="1.0"?>\n<testsuites name="autograder" />',
-        "--markdown": f"## The grader could not run\n\n{problem}",
+        "json": json.dumps({"score": 0, "max_score": 0, "execution_time": 0, "output": problem, "tests": []}),
+        "junit": '<?xml version="1.0"?>\n<testsuites name="autograder" />',
+        "markdown": f"## The grader could not run\n\n{problem}",
     }
-    for i, arg in enumerate(argv):
-        flag, equals, path = arg.partition("=")
-        if flag in documents and (equals or i + 1 < len(argv)):
-            Path(path if equals else argv[i + 1]).write_text(documents[flag] + "\n", encoding="utf-8")
+    for kind, path in requested_outputs(argv).items():
+        path.write_text(documents[kind] + "\n", encoding="utf-8")
     return 2
 
 

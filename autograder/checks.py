@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from autograder.formatting import describe, python_literal, short
-from autograder.sandbox import Outcome
+from autograder.outcome import Outcome
 
 
 class PropertyFailed(AssertionError):
@@ -46,7 +46,8 @@ def as_array(got: Any, shape: tuple[int, ...], what: str = "the result") -> np.n
     """`got` as a float64 array, after checking it is a float array of `shape` (call before arithmetic)."""
     if not (isinstance(got, np.ndarray) and got.shape == shape and got.dtype.kind == "f"):
         close(got, np.zeros(shape), what=what)  # reports the type, the shape or the dtype
-    return got.astype(np.float64)
+    array: np.ndarray = got.astype(np.float64)
+    return array
 
 
 def as_probabilities(got: Any, size: int, what: str = "the policy", hint: str = "") -> np.ndarray:
@@ -160,7 +161,8 @@ def _within(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> 
     """Elementwise closeness; infinities must match exactly, nan never matches."""
     with np.errstate(invalid="ignore", over="ignore"):
         close = np.abs(got - expected) <= atol + rtol * np.abs(expected)
-    return np.where(np.isinf(expected), got == expected, close)
+    result: np.ndarray = np.where(np.isinf(expected), got == expected, close)
+    return result
 
 
 def matches(got: Any, expected: Any, rtol: float, atol: float) -> bool:

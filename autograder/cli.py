@@ -19,6 +19,7 @@ from autograder import jail
 from autograder.engine import REPO_ROOT, Lab, LabResult, grade_lab, lab_not_graded
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
+from autograder.results import requested_outputs
 from autograder.sandbox import InProcessModule, LabImportFailed
 from autograder.supervisor import grade_labs_supervised
 
@@ -43,39 +44,57 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     """The grader's options."""
     parser = Parser(prog="python -m autograder", description="Grade the post-training labs.")
-    parser.add_argument("--submission", type=Path, default=REPO_ROOT / "exercises",
-                        help="folder with lab1_sft.py ... lab6_reasoning.py (default: exercises/)")  # fmt: skip
-    parser.add_argument("--lab", type=int, action="append", choices=sorted(LAB_MODULES), metavar="N",
-                        help="grade only lab N (repeatable)")  # fmt: skip
+    lab_files = ", ".join(f"{module}.py" for module in LAB_MODULES.values())
+    parser.add_argument(
+        "--submission",
+        type=Path,
+        default=REPO_ROOT / "exercises",
+        help=f"folder with the lab files {lab_files} (default: exercises/)",
+    )
+    parser.add_argument(
+        "--lab",
+        type=int,
+        action="append",
+        choices=sorted(LAB_MODULES),
+        metavar="N",
+        help="grade only lab N (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="write Gradescope results.json here")
     parser.add_argument("--junit", type=Path, help="write JUnit XML here")
     parser.add_argument("--markdown", type=Path, help="write the scoreboard as Markdown here")
-    parser.add_argument("--fail-under", type=float, default=100.0, metavar="PERCENT",
-                        help="exit 1 when the score is below this (default 100)")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
-                        help="time limit of one call of your code (default 2; a function declared with a larger "
-                             "limit, such as fit_reward_model's 30 s, keeps it)")  # fmt: skip
-    parser.add_argument("--jobs", type=int, default=available_cpus(), metavar="N",
-                        help="grade up to N labs at once (default: the number of CPUs)")  # fmt: skip
-    parser.add_argument("--watch", action="store_true",
-                        help="re-grade a lab each time you save its file (Ctrl-C to stop)")  # fmt: skip
-    parser.add_argument("--isolation", choices=("auto", "jail", "process"), default="auto",
-                        help="run your code in a bubblewrap jail (jail), in plain processes (process), "
-                        "or in the jail where bubblewrap can run (auto, the default)")  # fmt: skip
+    parser.add_argument(
+        "--fail-under",
+        type=float,
+        default=100.0,
+        metavar="PERCENT",
+        help="exit 1 when the score is below this (default 100)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="time limit of one call of your code (default 2; a function declared with a larger "
+        "limit, such as fit_reward_model's 30 s, keeps it)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=available_cpus(),
+        metavar="N",
+        help="grade up to N labs at once (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "--watch", action="store_true", help="re-grade a lab each time you save its file (Ctrl-C to stop)"
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "jail", "process"),
+        default="auto",
+        help="run your code in a bubblewrap jail (jail), in plain processes (process), "
+        "or in the jail where bubblewrap can run (auto, the default)",
+    )
     return parser
-
-
-def _requested_outputs(argv: list[str]) -> dict[str, Path]:
-    """The results files named on a command line, even one that does not parse."""
-    outputs: dict[str, Path] = {}
-    for i, arg in enumerate(argv):
-        for kind in WRITERS:
-            flag = f"--{kind}"
-            if arg == flag and i + 1 < len(argv):
-                outputs[kind] = Path(argv[i + 1])
-            elif arg.startswith(flag + "="):
-                outputs[kind] = Path(arg.split("=", 1)[1])
-    return outputs
 
 
 def write_results(grade: Grade, outputs: dict[str, Path]) -> None:
@@ -146,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the grader; return the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     started = time.perf_counter()
-    outputs = _requested_outputs(argv)
+    outputs = requested_outputs(argv)
     try:
         args = build_parser().parse_args(argv)
         if not args.submission.is_dir():
@@ -161,8 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.watch:
             from autograder.watch import watch
 
-            return watch(args.submission, labs, lambda numbers: grade_submission(args.submission, numbers, args.timeout, jobs=args.jobs, jailed=jailed),
-                         on_grade=lambda grade: write_results(grade, outputs))  # fmt: skip
+            return watch(
+                args.submission,
+                labs,
+                lambda numbers: grade_submission(
+                    args.submission, numbers, args.timeout, jobs=args.jobs, jailed=jailed
+                ),
+                on_grade=lambda grade: write_results(grade, outputs),
+            )
         grade = Grade(
             grade_submission(args.submission, labs, args.timeout, jobs=args.jobs, jailed=jailed),
             time.perf_counter() - started,

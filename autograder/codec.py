@@ -96,12 +96,12 @@ def decode(data: bytes) -> Any:
         for size in sizes:
             blobs.append(data[offset : offset + int(size)])
             offset += int(size)
-        return _rebuild(skeleton, blobs, [0], 0)
+        return _decode_node(skeleton, blobs, [0], 0)
     except (struct.error, ValueError, TypeError, LookupError, OverflowError, RecursionError) as error:
         raise ValueError(f"malformed message from the learner process: {error}") from None
 
 
-def _rebuild(node: Any, blobs: list[bytes], count: list[int], depth: int) -> Any:
+def _decode_node(node: Any, blobs: list[bytes], count: list[int], depth: int) -> Any:
     count[0] += 1
     if depth > MAX_DEPTH or count[0] > MAX_ITEMS:
         raise ValueError("a value nested too deep or with too many items")
@@ -121,11 +121,12 @@ def _rebuild(node: Any, blobs: list[bytes], count: list[int], depth: int) -> Any
     if tag == "y":
         return bytes(blobs[node[1]])
     if tag in ("t", "l"):
-        items = [_rebuild(x, blobs, count, depth + 1) for x in node[1]]
+        items = [_decode_node(x, blobs, count, depth + 1) for x in node[1]]
         return tuple(items) if tag == "t" else items
     if tag == "d":
         return {
-            _rebuild(k, blobs, count, depth + 1): _rebuild(v, blobs, count, depth + 1) for k, v in node[1]
+            _decode_node(k, blobs, count, depth + 1): _decode_node(v, blobs, count, depth + 1)
+            for k, v in node[1]
         }
     if tag in ("a", "s"):
         dtype = np.dtype(str(node[1]))

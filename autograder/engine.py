@@ -34,7 +34,8 @@ from hypothesis.errors import Flaky
 from autograder import checks
 from autograder.checks import PropertyFailed
 from autograder.formatting import call_literal, describe, short
-from autograder.sandbox import Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule, Outcome
+from autograder.outcome import Outcome
+from autograder.sandbox import Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,8 +86,8 @@ class Call:
     """One call made to the learner's function during an example."""
 
     name: str
-    args: tuple
-    kwargs: dict
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
 
     def __str__(self) -> str:
         return call_literal(self.name, self.args, self.kwargs)
@@ -143,13 +144,18 @@ class LearnerFunction:
         if outcome.raised("NotImplementedError"):
             stubs = [h.name for h in outcome.helpers if h.exception_type == "NotImplementedError"]
             own = outcome.message.endswith(f": {self.name}") or not outcome.message
-            needs = f" (it calls your {stubs[0]}, which is not implemented yet)" if stubs else (
-                "" if own else f" (it raised NotImplementedError({outcome.message!r}))")  # fmt: skip
+            needs = (
+                f" (it calls your {stubs[0]}, which is not implemented yet)"
+                if stubs
+                else ("" if own else f" (it raised NotImplementedError({outcome.message!r}))")
+            )
             raise NotImplementedYet(f"not implemented yet{needs}")
         limit = self.time_limit or getattr(self.module, "time_limit", 0.0)
         if limit and self.seconds > FUNCTION_BUDGET * limit:
-            raise CallAborted(f"stopped: its calls took {self.seconds:.0f} s in all, more than {FUNCTION_BUDGET} "
-                              f"times the limit of one call ({limit:g} s)")  # fmt: skip
+            raise CallAborted(
+                f"stopped: its calls took {self.seconds:.0f} s in all, more than {FUNCTION_BUDGET} "
+                f"times the limit of one call ({limit:g} s)"
+            )
         return outcome
 
     def _timeout_message(self, limit: float) -> str:
@@ -163,15 +169,21 @@ class LearnerFunction:
     def result(self, outcome: Outcome) -> Any:
         """The value of an outcome; an exception, an unreadable value or an in-place change fails."""
         if outcome.kind == "raised":
-            raise PropertyFailed(f"raised {outcome.exception_type}: {outcome.message}",
-                                 hint="this input is valid: the function should return a result")  # fmt: skip
+            raise PropertyFailed(
+                f"raised {outcome.exception_type}: {outcome.message}",
+                hint="this input is valid: the function should return a result",
+            )
         if outcome.kind == "unsendable":
-            raise PropertyFailed(f"returned {outcome.message}, which the grader cannot read",
-                                 hint="return numpy arrays, floats, tuples or dicts as the docstring says")  # fmt: skip
+            raise PropertyFailed(
+                f"returned {outcome.message}, which the grader cannot read",
+                hint="return numpy arrays, floats, tuples or dicts as the docstring says",
+            )
         if outcome.mutated:
             changed = ", ".join(self._parameter(m) for m in outcome.mutated)
-            raise PropertyFailed(f"modified its input ({changed}) in place",
-                                 hint="work on a copy (`x = np.array(x, dtype=float)`) or build new arrays")  # fmt: skip
+            raise PropertyFailed(
+                f"modified its input ({changed}) in place",
+                hint="work on a copy (`x = np.array(x, dtype=float)`) or build new arrays",
+            )
         return outcome.value
 
     def _parameter(self, label: str) -> str:
@@ -210,7 +222,9 @@ class GradedFunction:
         """The function's points: the sum over its properties."""
         return sum(p.points for p in self.properties)
 
-    def holds(self, description: str, points: int, max_examples: int | None = None) -> Callable:
+    def holds(
+        self, description: str, points: int, max_examples: int | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register the decorated test (a Hypothesis test or a plain function of `f`) as a property.
 
         The test is named for what it checks (`def kl_is_nonnegative(f, pair)`), so that
@@ -258,7 +272,7 @@ class Invalid:
 
     why: str
     arguments: str | tuple[str, ...]
-    args: tuple = ()
+    args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -371,10 +385,16 @@ def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
     value = f.outcomes[-1].value
     expected = _expected_kind(f.reference, f.calls[-1]) if f.calls and f.reference else ""
     details = [f"Expected: {expected}"] if expected else []
-    hint = "check that every path of your function ends with `return`" if value is None else (
-        "return the types, shapes and lengths the docstring states")  # fmt: skip
-    return PropertyFailed(f"returned {_kind(value)}, which the grader could not use ({reason})",
-                          [*details, f"Got:      {short(value, 300)}"], hint=hint)  # fmt: skip
+    hint = (
+        "check that every path of your function ends with `return`"
+        if value is None
+        else ("return the types, shapes and lengths the docstring states")
+    )
+    return PropertyFailed(
+        f"returned {_kind(value)}, which the grader could not use ({reason})",
+        [*details, f"Got:      {short(value, 300)}"],
+        hint=hint,
+    )
 
 
 def _kind(value: Any) -> str:
@@ -436,8 +456,11 @@ def attribution(f: LearnerFunction, failing: frozenset[str]) -> list[str]:
     outcome = f.outcomes[-1]
     for helper in outcome.helpers:
         if outcome.kind == "raised" and helper.exception_type == outcome.exception_type:
-            return [f"The {helper.exception_type} came from your {helper.name}, called by {f.name}: "
-                    f"{helper.exception_type}: {helper.message}", f"Fix {helper.name} first."]  # fmt: skip
+            return [
+                f"The {helper.exception_type} came from your {helper.name}, called by {f.name}: "
+                f"{helper.exception_type}: {helper.message}",
+                f"Fix {helper.name} first.",
+            ]
     for helper in outcome.helpers:
         if helper.name in failing:
             return [f"{f.name} calls your {helper.name}, which fails its own properties: fix that first."]

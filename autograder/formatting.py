@@ -79,7 +79,7 @@ def _number(value: float | complex) -> str:
     return f"float({str(value)!r})"
 
 
-def call_literal(name: str, args: tuple, kwargs: dict) -> str:
+def call_literal(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """`name(arg, ..., key=value)` as pasteable source."""
     parts = [python_literal(a) for a in args] + [f"{k}={python_literal(v)}" for k, v in kwargs.items()]
     return f"{name}({', '.join(parts)})"

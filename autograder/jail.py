@@ -3,8 +3,8 @@
 The jail (`bwrap`, Debian/Ubuntu package `bubblewrap`) gives the worker its own PID namespace,
 which dies with it (nothing the learner starts outlives the worker), no network, and a
 filesystem of its own: the interpreter, the standard library, numpy's packages and the system
-libraries read-only; the grader's `_worker.py` and `codec.py` and nothing else of the grader;
-a private tmpfs holding a *copy* of the submission's `*.py` files at the submission's path, and
+libraries read-only; the grader's `_worker.py`, `outcome.py` and `codec.py` and nothing else of
+the grader; a private tmpfs holding a *copy* of the submission's `*.py` files at the submission's path, and
 a private /tmp. The repository, `solutions/`, the results paths, /proc, /sys, /home and /etc
 (but the dynamic linker's cache) are not there. Inside, `prlimit` (util-linux) sets the resource limits below before
 running the interpreter; when the grader runs as root, `setpriv` first drops to an
@@ -30,7 +30,7 @@ from typing import Any
 import numpy
 
 GRADER_PACKAGE = Path(__file__).resolve().parent
-WORKER_FILES = ("_worker.py", "codec.py")
+WORKER_FILES = ("_worker.py", "outcome.py", "codec.py")
 """The grader's files the worker imports (as `autograder._worker`); nothing else of it is bound."""
 
 MiB = 2**20
@@ -54,7 +54,7 @@ whole lab of the reference costs its worker 0.3 to 0.6 s of CPU, and a worker li
 _NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "--new-session")
 
 
-def popen(command: list[str], submission: Path, **options: Any) -> subprocess.Popen:
+def popen(command: list[str], submission: Path, **options: Any) -> subprocess.Popen[bytes]:
     """Start `command` (an interpreter's argv) jailed, with `subprocess.Popen`'s `options`.
 
     `submission` is the folder whose `*.py` files the jail gets a copy of, at the same path.
@@ -86,8 +86,13 @@ def problem() -> str:
             return f"no `{tool}` on PATH (Debian/Ubuntu: apt-get install bubblewrap util-linux)"
     with tempfile.TemporaryDirectory() as empty:
         try:
-            probe = popen([sys.executable, "-I", "-S", "-c", ""], Path(empty), stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+            probe = popen(
+                [sys.executable, "-I", "-S", "-c", ""],
+                Path(empty),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             _, error = probe.communicate(timeout=30)
         except (OSError, subprocess.TimeoutExpired) as failure:
             return f"bwrap failed: {failure}"
@@ -113,9 +118,13 @@ def _memory_copy(data: bytes) -> int:
 def _read_only_paths() -> list[Path]:
     """What the interpreter needs, outermost first: the system's /usr, Python's prefixes, numpy's
     packages folder, and the dynamic linker's cache."""
-    paths = [Path("/usr"), Path("/etc/ld.so.cache"), Path(sys.executable).resolve().parent,
-             Path(numpy.__file__).resolve().parent.parent,
-             *(Path(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})]  # fmt: skip
+    paths = [
+        Path("/usr"),
+        Path("/etc/ld.so.cache"),
+        Path(sys.executable).resolve().parent,
+        Path(numpy.__file__).resolve().parent.parent,
+        *(Path(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}),
+    ]
     kept: list[Path] = []
     for path in sorted({p.resolve() for p in paths if p.exists()}, key=lambda p: len(p.parts)):
         if not any(path.is_relative_to(outer) for outer in kept):
@@ -174,6 +183,11 @@ def _bwrap_arguments(submission: Path, copies: dict[str, int], empty: int) -> li
         arguments += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     return [
         *arguments,
-        "prlimit", f"--as={ADDRESS_SPACE}", f"--nproc={PROCESSES}", f"--fsize={FILE_SIZE}",
-        f"--cpu={CPU_SECONDS}", "--core=0", "--",
-    ]  # fmt: skip
+        "prlimit",
+        f"--as={ADDRESS_SPACE}",
+        f"--nproc={PROCESSES}",
+        f"--fsize={FILE_SIZE}",
+        f"--cpu={CPU_SECONDS}",
+        "--core=0",
+        "--",
+    ]

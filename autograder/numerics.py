@@ -25,7 +25,8 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     z = np.asarray(z, dtype=np.float64)
     shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.logaddexp.reduce(shifted, axis=axis, keepdims=True)
+    result: np.ndarray = shifted - np.logaddexp.reduce(shifted, axis=axis, keepdims=True)
+    return result
 
 
 def softplus(x: np.ndarray | float) -> np.ndarray:
@@ -38,4 +39,5 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(under="ignore"):
         small = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+    result: np.ndarray = np.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+    return result

@@ -109,8 +109,11 @@ def _details(grade: Grade) -> list[str]:
         if lab.problem or not failing:
             continue
         number = lab.lab.number
-        out += ["", f"Lab {number}: to try an input shown below, run `python -m nox -s repl -- {number}` (a Python with "
-                f"numpy as np and your {lab.lab.module}.py functions loaded) and paste it."]  # fmt: skip
+        out += [
+            "",
+            f"Lab {number}: to try an input shown below, run `python -m nox -s repl -- {number}` (a Python with "
+            f"numpy as np and your {lab.lab.module}.py functions loaded) and paste it.",
+        ]
         for fn in failing:
             out += ["", *function_feedback(fn)]
     return out
@@ -207,5 +210,16 @@ def markdown(grade: Grade) -> str:
     if not body:
         return table
     room = MAX_MARKDOWN - len(table) - 200
-    return table + "\n".join(["", "<details><summary>What to fix</summary>", "", "```text",
-                              fenced(cap(body, room)), "```", "", "</details>", ""])  # fmt: skip
+    return table + "\n".join(
+        [
+            "",
+            "<details><summary>What to fix</summary>",
+            "",
+            "```text",
+            fenced(cap(body, room)),
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
+    )

@@ -23,24 +23,16 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Protocol
 
 from autograder import jail
-from autograder._worker import ImportReport, Outcome, observe_call
 from autograder.codec import MAX_BYTES, decode, encode
+from autograder.course import provided_helpers
+from autograder.outcome import ImportReport, Outcome, observe_call
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TIME_LIMIT = 30.0
 """Seconds a lab's imports may take in all: the first one and every restart after a time-out."""
-PROVIDED_HELPERS = ("labkit", "sft_corpus", "preference_kit")
-"""The helper modules that come with the labs (in `exercises/` beside the lab files)."""
-LEARNER_PACKAGES = (
-    "numpy",
-    "the Python standard library",
-    f"the provided helpers {', '.join(PROVIDED_HELPERS[:-1])} and {PROVIDED_HELPERS[-1]}",
-)
-"""What a lab file may import: the one list, shown when a learner imports anything else."""
 _LIVE_WORKERS: set[int] = set()
 """The process ids (= process group ids) of the workers started here and not closed yet."""
 
@@ -83,12 +75,25 @@ class LabImportFailed(Aborted):
     """The lab's module did not import; the message is the error as the learner should see it."""
 
 
+def learner_packages() -> tuple[str, ...]:
+    """What a lab file may import: the one list, shown when a learner imports anything else.
+
+    The provided helpers are the `.py` files of `solutions/` that are not labs (`autograder.course`).
+    """
+    return ("numpy", "the Python standard library", f"the provided helpers {and_list(provided_helpers())}")
+
+
 def missing_package_message(package: str) -> str:
     """One line for a lab file that imports a package the grading environment does not have."""
-    if package in PROVIDED_HELPERS:
+    if package in provided_helpers():
         return f"it imports `{package}`, a helper that comes with the labs: put {package}.py back beside your lab files."
-    return (f"it imports `{package}`, which is not installed where labs are graded. "
-            f"A lab file may use only {', '.join(LEARNER_PACKAGES[:-1])} and {LEARNER_PACKAGES[-1]}.")  # fmt: skip
+    allowed = and_list(learner_packages())
+    return f"it imports `{package}`, which is not installed where labs are graded. A lab file may use only {allowed}."
+
+
+def and_list(items: tuple[str, ...]) -> str:
+    """`a, b and c`."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1])))
 
 
 class LearnerModule(Protocol):
@@ -99,8 +104,8 @@ class LearnerModule(Protocol):
     def call(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         time_limit: float | None = None,
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome: ...
@@ -117,7 +122,7 @@ class IsolatedModule:
     time_limit: float = 2.0
     jailed: bool = False
     """Run the worker in a bubblewrap jail (`autograder.jail`); the caller checks it can run."""
-    _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _socket: socket.socket | None = field(default=None, init=False, repr=False)
     _selector: selectors.BaseSelector | None = field(default=None, init=False, repr=False)
     _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
@@ -133,11 +138,25 @@ class IsolatedModule:
         bootstrap = (
             "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
         )
-        command = [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-                   str(self.submission), self.module_name]  # fmt: skip
-        options = dict(pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
-                       env=_worker_environment())  # fmt: skip
+        command = [
+            sys.executable,
+            "-I",
+            "-c",
+            bootstrap,
+            str(GRADER_ROOT),
+            str(theirs.fileno()),
+            str(self.submission),
+            self.module_name,
+        ]
+        options: dict[str, Any] = dict(
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.submission,
+            start_new_session=True,
+            env=_worker_environment(),
+        )
         # Layer 2 (autograder.jail): the same worker command, run in a bubblewrap jail.
         self._process = (
             jail.popen(command, self.submission, **options)
@@ -159,8 +178,10 @@ class IsolatedModule:
             return
         remaining = IMPORT_TIME_LIMIT - self._import_seconds
         if remaining <= 0:
-            raise CallAborted(f"not run: restarting your lab after a time-out re-imports it, and its imports "
-                              f"have used the {IMPORT_TIME_LIMIT:g} s they may take in all")  # fmt: skip
+            raise CallAborted(
+                f"not run: restarting your lab after a time-out re-imports it, and its imports "
+                f"have used the {IMPORT_TIME_LIMIT:g} s they may take in all"
+            )
         self.start()
         started = time.monotonic()
         try:
@@ -186,8 +207,8 @@ class IsolatedModule:
     def call(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         time_limit: float | None = None,
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome:
@@ -222,7 +243,7 @@ class IsolatedModule:
             _LIVE_WORKERS.discard(self._process.pid)
         self._process, self._socket, self._ready = None, None, False
 
-    def _receive(self, limit: float, timeout_words: str) -> tuple:
+    def _receive(self, limit: float, timeout_words: str) -> Any:
         assert self._socket is not None
         deadline = time.monotonic() + limit
         try:
@@ -318,16 +339,11 @@ class InProcessModule:
             sys.path.remove(str(path.parent))
         return cls(vars(module))
 
-    @classmethod
-    def from_module(cls, module: ModuleType) -> InProcessModule:
-        """Wrap a module that is already imported."""
-        return cls(vars(module))
-
     def call(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         time_limit: float | None = None,
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome:

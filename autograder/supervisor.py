@@ -160,7 +160,7 @@ def _finish(job: _Running, problem: str | None) -> LabResult:
     if problem is None:
         status = job.status if job.status is not None else os.waitpid(job.pid, 0)[1]
         try:
-            return _rebuild(load_lab(job.number), json.loads(bytes(job.data)))
+            return _result_from_plain(load_lab(job.number), json.loads(bytes(job.data)))
         except (ValueError, TypeError, KeyError, IndexError) as error:
             problem = (
                 _died(status) if not job.data else f"the grader's process sent an unreadable result ({error})"
@@ -190,7 +190,7 @@ def _plain(result: LabResult) -> dict[str, Any]:
     }
 
 
-def _rebuild(lab: Lab, data: dict[str, Any]) -> LabResult:
+def _result_from_plain(lab: Lab, data: dict[str, Any]) -> LabResult:
     """A `LabResult` from a grader process's JSON; points and names come from `lab`, not the JSON."""
     if "error" in data:
         return lab_not_graded(lab, f"internal error in the grader: {str(data['error'])[:2000]}")
@@ -200,7 +200,10 @@ def _rebuild(lab: Lab, data: dict[str, Any]) -> LabResult:
     out = []
     for graded, plain in zip(lab.functions, functions, strict=True):
         if len(plain["properties"]) != len(graded.properties) or plain["state"] not in (
-            "graded", "not implemented", "stopped"):  # fmt: skip
+            "graded",
+            "not implemented",
+            "stopped",
+        ):
             raise ValueError("wrong properties")
         properties = [
             PropertyResult(graded.id, p.description, p.points, bool(passed), [str(line) for line in feedback])

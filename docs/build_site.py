@@ -21,6 +21,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from autograder.course import lab_files  # after the line above: the repo root is on the path only now
+
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "docs" / "figures"
 CONFIG = ROOT / "mkdocs.yml"
@@ -56,7 +59,7 @@ def draw_figures(folder: Path = FIGURES) -> list[Path]:
 
     Without `solutions/` (a student repository) the figures drawn when it was built are kept.
     """
-    scripts = sorted((ROOT / "solutions").glob("lab[0-9]_*.py"))
+    scripts = lab_files(ROOT / "solutions")
     if not scripts:  # a student repository: its figures were drawn when it was built
         return sorted(folder.glob("*.png"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -5,19 +5,23 @@
 - A marker `<!-- points: lab1_sft -->` in a page becomes the table of that lab's graded
   functions and their points, read from `autograder.catalog()` (the grader is the single source
   of the points, so the docs cannot drift from what is graded). `<!-- points: summary -->`
-  becomes one row a lab. A student repository (`nox -s release`) has no graders: there the
-  points and the labs' numbers are read from `docs/points.json`, written when it was built.
+  becomes one row a lab.
+- The labs are the pages `docs/labs/labN-topic.md` (`autograder.course`): the navigation lists
+  them under "Labs" in lab order, titled by their first heading, and the markers
+  `<!-- labs: index -->` and `<!-- labs: key -->` become the table of labs of the labs index and
+  of the instructors' key. So a new lab's page is on the site with no other edit.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import json
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -38,6 +42,9 @@ KATEX_FILES = (
 POINTS = ROOT / "docs" / "points.json"
 """A student repository's `{"labs": {module: number}, "functions": [catalog entries]}`: it has no graders."""
 MARKER = re.compile(r"<!--\s*points:\s*([\w-]+)\s*-->")
+LABS_MARKER = re.compile(r"<!--\s*labs:\s*(index|key)\s*-->")
+LABS_SECTION = "Labs"
+"""The navigation section that lists the lab pages (after what mkdocs.yml puts there, the index)."""
 
 
 def katex_version() -> str:
@@ -64,52 +71,112 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
-def released_points() -> dict[str, Any] | None:
-    """`docs/points.json` in a student repository, None in the course repository (it has the graders)."""
-    if (ROOT / "autograder" / "labs").is_dir():
-        return None
-    if not POINTS.exists():
-        raise PluginError(
-            "no graders and no docs/points.json: build the student repository with `nox -s release`"
-        )
-    points: dict[str, Any] = json.loads(POINTS.read_text(encoding="utf-8"))
-    return points
-
-
-def _grader() -> None:
-    """Make the course repository's grader importable (the hooks run from the repo root)."""
+def course() -> ModuleType:
+    """`autograder.course`, which finds the labs' files, imported from the repo root."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    return importlib.import_module("autograder.course")
+
+
+def lab_pages() -> list[Path]:
+    """The labs' pages, `docs/labs/labN-topic.md`, in lab order."""
+    pages: list[Path] = course().lab_pages()
+    return pages
+
+
+def page_module(page: Path) -> str:
+    """`lab1_sft` for `docs/labs/lab1-sft.md`."""
+    module: str = course().page_module(page)
+    return module
 
 
 def load_catalog() -> list[Any]:
-    """Every graded function with its lab, points and properties: `autograder.catalog()`."""
-    released = released_points()
-    if released is not None:
-        return [SimpleNamespace(**item) for item in released["functions"]]
-    _grader()
+    """Return `autograder.catalog()`, importing the grader from the repo root.
+
+    A student repository (`nox -s release`) has no graders: there the catalog was written to
+    `docs/points.json` when the repository was built.
+    """
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     try:
-        from autograder import catalog
+        from autograder import FunctionInfo, catalog
     except ImportError as error:
         raise PluginError(f"the points tables need `autograder.catalog()`: {error}") from error
+    if POINTS.exists() and not (ROOT / "autograder" / "labs").is_dir():
+        return [
+            FunctionInfo(**{**item, "properties": tuple(map(tuple, item["properties"]))})
+            for item in json.loads(POINTS.read_text(encoding="utf-8"))["functions"]
+        ]
     return list(catalog())
 
 
-def lab_numbers() -> dict[str, int]:
-    """Each lab module's number, as the grader numbers its labs (`autograder.labs.LAB_MODULES`)."""
-    released = released_points()
-    if released is not None:
-        return dict(released["labs"])
-    _grader()
-    from autograder.labs import LAB_MODULES
-
-    return {module: number for number, module in LAB_MODULES.items()}
-
-
 def lab_title(module: str) -> str:
-    """`Lab 2` for `lab2_reward`."""
-    number = lab_numbers().get(module)
+    """`Lab 2` for `lab2_reward`: the number in the lab's name (`autograder.course`)."""
+    number = course().lab_number(module)
     return module if number is None else f"Lab {number}"
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """List every lab's page in the navigation's "Labs" section, in lab order."""
+    config.nav = with_lab_pages(config.nav or [])
+    return config
+
+
+def with_lab_pages(nav: list[Any]) -> list[Any]:
+    """The navigation with the lab pages appended to its "Labs" section (and any listed by hand dropped)."""
+    pages = [f"labs/{page.name}" for page in lab_pages()]
+    sections = [item for item in nav if isinstance(item, dict) and LABS_SECTION in item]
+    if len(sections) != 1:
+        raise PluginError(f'mkdocs.yml: the navigation needs one "{LABS_SECTION}" section for the lab pages')
+    entries = sections[0][LABS_SECTION]
+    kept = [e for e in entries if not (e in pages or (isinstance(e, dict) and set(e.values()) <= set(pages)))]
+    sections[0][LABS_SECTION] = kept + pages
+    return nav
+
+
+def page_title(page: Path) -> str:
+    """The first heading of a page (`Lab 1: Supervised fine-tuning`)."""
+    text = page.read_text(encoding="utf-8")
+    heading = re.search(r"^# (.+)$", text, re.MULTILINE)
+    if not heading:
+        raise PluginError(f"{page} has no first heading")
+    return heading[1].strip()
+
+
+def page_goal(page: Path) -> str:
+    """The first sentence of a lab page's `!!! abstract "Goal"` box."""
+    box = re.search(
+        r'^!!! abstract "Goal"\n\n((?:    .*\n?)+)', page.read_text(encoding="utf-8"), re.MULTILINE
+    )
+    if not box:
+        raise PluginError(f'{page} has no `!!! abstract "Goal"` box')
+    prose = " ".join(box[1].split())
+    return re.split(r"(?<=[.!?])\s", prose, maxsplit=1)[0]
+
+
+def labs_table(kind: str, catalog: Sequence[Any]) -> str:
+    """The table of labs: their goals (`index`, on the labs index) or their files (`key`, the instructors').
+
+    Both are read from the lab pages and the catalog, so a new lab is in them with no edit.
+    """
+    functions: dict[str, list[Any]] = {}
+    for entry in catalog:
+        functions.setdefault(entry.lab, []).append(entry)
+    if kind == "index":
+        lines = ["| Lab | Goal | You implement |", "| :-- | :-- | :-- |"]
+        for page in lab_pages():
+            names = ", ".join(f"`{e.name}`" for e in functions.get(page_module(page), []))
+            goal = page_goal(page).replace("|", "\\|")  # Markdown, as the page writes it
+            lines.append(f"| [{cell(page_title(page))}]({page.name}) | {goal} | {names} |")
+    else:
+        lines = ["| Lab | File | Functions | Points |", "| :-- | :-- | --: | --: |"]
+        for page in lab_pages():
+            module, entries = page_module(page), functions.get(page_module(page), [])
+            title = f"[{cell(page_title(page))}](../labs/{page.name})"
+            lines.append(
+                f"| {title} | `{module}.py` | {len(entries)} | {sum(int(e.points) for e in entries)} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def plural(points: int) -> str:
@@ -165,8 +232,9 @@ def points_markdown(key: str, catalog: Sequence[Any]) -> str:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Replace every points marker of the page with its table."""
-    if not MARKER.search(markdown):
+    """Replace every points and labs marker of the page with its table."""
+    if not (MARKER.search(markdown) or LABS_MARKER.search(markdown)):
         return markdown
     catalog = load_catalog()
+    markdown = LABS_MARKER.sub(lambda match: labs_table(match.group(1), catalog), markdown)
     return MARKER.sub(lambda match: points_markdown(match.group(1), catalog), markdown)

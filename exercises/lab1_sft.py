@@ -213,6 +213,8 @@ def sft_step(
 # Demo
 # ---------------------------------------------------------------------------------------------
 
+DEMO_SHOWS = ("45", "53", "+8", "35", "47", "+12", "20", "28")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 SEED_BASE_SCORES = {"coding": 45.0, "math": 40.0, "creative": 60.0, "reasoning": 35.0, "safety": 20.0}
 SEED_MIXTURE = {"coding": 0.20, "math": 0.15, "creative": 0.15, "reasoning": 0.30, "safety": 0.20}
 SFT_CONVERSATIONS = 100

@@ -214,6 +214,8 @@ def grpo_objective_grad(
 
 # --- the demo: GRPO on a token-level policy over arithmetic prompts ----------------------------
 
+DEMO_SHOWS = ("pass@1", "pass@256", "clip fraction", "all wrong", "factor 1/std", "sequence wrong")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 SEED = 5
 PROMPTS = ("7+5", "9+8", "6+7", "8+8", "23+19", "58+67")
 """The prompts; the checker's answer is their sum, written in decimal digits and ended by EOS."""
@@ -421,8 +423,11 @@ def show_training(history: dict[str, Any]) -> None:
     labkit.heading(f"pass@1 and pass@{KS[-1]} per prompt, before and after training")
     first, last = history["evals"][CHECKPOINTS[0]]["pass_k"], history["evals"][CHECKPOINTS[-1]]["pass_k"]
     rows = [[PROMPTS[p], first[p, 0], last[p, 0], first[p, -1], last[p, -1]] for p in range(len(PROMPTS))]
-    labkit.print_table(["prompt", "pass@1 before", "after", f"pass@{KS[-1]} before", "after"], rows,
-                       ["", ".3f", ".3f", ".3f", ".3f"])  # fmt: skip
+    labkit.print_table(
+        ["prompt", "pass@1 before", "after", f"pass@{KS[-1]} before", "after"],
+        rows,
+        ["", ".3f", ".3f", ".3f", ".3f"],
+    )
 
 
 def show_weights(rewards: np.ndarray) -> None:
@@ -433,8 +438,9 @@ def show_weights(rewards: np.ndarray) -> None:
     plain = np.abs(group_advantages(groups, normalize_std=False)).mean(axis=1)
     scaled = np.abs(group_advantages(groups, normalize_std=True)).mean(axis=1)
     rows = [[f"{c}/{GROUP}", a, b, b / a] for c, a, b in zip(correct, plain, scaled, strict=True)]
-    labkit.print_table(["correct", "mean |A| Dr. GRPO", "mean |A| GRPO", "factor 1/std"], rows,
-                       ["", ".3f", ".3f", ".2f"])  # fmt: skip
+    labkit.print_table(
+        ["correct", "mean |A| Dr. GRPO", "mean |A| GRPO", "factor 1/std"], rows, ["", ".3f", ".3f", ".2f"]
+    )
     labkit.heading("The first training batch, prompt by prompt")
     plain = np.abs(group_advantages(rewards, normalize_std=False)).mean(axis=1)
     scaled = np.abs(group_advantages(rewards, normalize_std=True)).mean(axis=1)
@@ -459,8 +465,11 @@ def show_lengths(runs: dict[str, list[dict[str, Any]]]) -> None:
     for aggregation in AGGREGATIONS:
         grad = grpo_objective_grad(zeros, zeros, np.array([-1.0, -1.0]), mask, CLIP_EPS, aggregation)
         rows.append([aggregation, -grad[0, 0], -grad[0].sum(), -grad[1, 0], -grad[1].sum()])
-    labkit.print_table(["aggregation", "per token, L = 2", "whole answer", "per token, L = 6", "whole answer"],
-                       rows, ["", ".4f", ".4f", ".4f", ".4f"])  # fmt: skip
+    labkit.print_table(
+        ["aggregation", "per token, L = 2", "whole answer", "per token, L = 6", "whole answer"],
+        rows,
+        ["", ".4f", ".4f", ".4f", ".4f"],
+    )
     print("(the push down on each token is -gradient: 'sequence' pushes each token of the short answer")
     print(" three times harder than each token of the long one)")
     labkit.heading("Length bias: mean length (tokens, EOS included) of wrong and right answers")
@@ -470,10 +479,19 @@ def show_lengths(runs: dict[str, list[dict[str, Any]]]) -> None:
     ]
     headers = ["step"] + [f"{a} {kind}" for a in AGGREGATIONS for kind in ("wrong", "right")]
     labkit.print_table(headers, rows, ["d", *[".2f"] * 6])
-    rows = [[a, *(run["evals"][STEPS]["wrong_length"] for run in runs[a]),
-             np.mean([run["evals"][STEPS]["pass_k"][:, 0].mean() for run in runs[a]])] for a in AGGREGATIONS]  # fmt: skip
-    labkit.print_table(["aggregation", *(f"wrong, seed {s}" for s in LENGTH_SEEDS), f"pass@1 at step {STEPS}"],
-                       rows, ["", *[".2f"] * len(LENGTH_SEEDS), ".3f"])  # fmt: skip
+    rows = [
+        [
+            a,
+            *(run["evals"][STEPS]["wrong_length"] for run in runs[a]),
+            np.mean([run["evals"][STEPS]["pass_k"][:, 0].mean() for run in runs[a]]),
+        ]
+        for a in AGGREGATIONS
+    ]
+    labkit.print_table(
+        ["aggregation", *(f"wrong, seed {s}" for s in LENGTH_SEEDS), f"pass@1 at step {STEPS}"],
+        rows,
+        ["", *[".2f"] * len(LENGTH_SEEDS), ".3f"],
+    )
     print(
         f"(means over seeds {', '.join(map(str, LENGTH_SEEDS))} and {LENGTH_SAMPLES} samples per prompt; every"
     )
@@ -506,8 +524,12 @@ def plot_all(plt: Any, folder: Path, history: dict[str, Any], runs: dict[str, li
     labkit.save_figure(fig, folder, "lab5_grpo_weights")
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for aggregation in AGGREGATIONS:
-        ax.plot(CHECKPOINTS, [mean_lengths(runs[aggregation], s, "wrong") for s in CHECKPOINTS], marker="o",
-                label=f"'{aggregation}'")  # fmt: skip
+        ax.plot(
+            CHECKPOINTS,
+            [mean_lengths(runs[aggregation], s, "wrong") for s in CHECKPOINTS],
+            marker="o",
+            label=f"'{aggregation}'",
+        )
     ax.set(xlabel="training step", ylabel="mean length of wrong answers", title="Length bias")
     ax.legend()
     labkit.save_figure(fig, folder, "lab5_grpo_lengths")

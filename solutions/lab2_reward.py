@@ -297,6 +297,8 @@ def pairwise_accuracy(w: ArrayLike, x_chosen: ArrayLike, x_rejected: ArrayLike) 
 # Demo (not graded)
 # ---------------------------------------------------------------------------------------------
 
+DEMO_SHOWS = ("83.5", "73.5", "63.0", "56.5")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 FEATURES = ("helpfulness", "clarity", "safety")
 HUMAN_WEIGHTS = np.array([0.4, 0.3, 0.3])
 SEED_HAND_SET_WEIGHTS = np.array([0.35, 0.35, 0.30])
@@ -728,8 +730,14 @@ def _plot_weights(folder: Path, panels: dict[str, dict[str, np.ndarray]]) -> Non
         for ax, (title, series) in zip(axes, panels.items(), strict=True):
             width = 0.8 / len(series)
             for i, ((label, weights), hatch) in enumerate(zip(series.items(), hatches, strict=False)):
-                ax.bar(positions + (i - (len(series) - 1) / 2) * width, weights, width, label=label, hatch=hatch,
-                       edgecolor="black")  # fmt: skip
+                ax.bar(
+                    positions + (i - (len(series) - 1) / 2) * width,
+                    weights,
+                    width,
+                    label=label,
+                    hatch=hatch,
+                    edgecolor="black",
+                )
             ax.set_xticks(positions, SIMULATED_FEATURES)
             ax.set_ylabel("weight (normalised to sum 1)")
             ax.set_title(title)
@@ -753,9 +761,11 @@ def main(argv: list[str] | None = None) -> None:
         _plot_learning_curve(args.plots, accuracy, agreement, bayes)
         _plot_weights(
             args.plots,
-            {"Annotators who disagree: the model learns their blend": blend,
-             "AI feedback: the judge's length bias is learnt": feedback},
-        )  # fmt: skip
+            {
+                "Annotators who disagree: the model learns their blend": blend,
+                "AI feedback: the judge's length bias is learnt": feedback,
+            },
+        )
 
 
 if __name__ == "__main__":

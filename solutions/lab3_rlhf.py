@@ -609,6 +609,8 @@ def best_of_n_policy(ref_logits: ArrayLike, rewards: ArrayLike, n: int) -> np.nd
 # Demo
 # --------------------------------------------------------------------------------------------
 
+DEMO_SHOWS = ("58.8", "62.2", "+3.4")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 SEED_CAPABILITIES = {"Helpfulness": 65.0, "Clarity": 70.0, "Safety": 55.0, "Refusal Robustness": 40.0}
 SEED_REWARD_WEIGHTS = {"Helpfulness": 0.30, "Clarity": 0.20, "Safety": 0.35, "Refusal Robustness": 0.15}
 SEED_ITERATIONS = 5

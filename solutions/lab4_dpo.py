@@ -584,6 +584,8 @@ def kto_loss(
 # Demo: DPO on preferences sampled from known rewards, against the RLHF optimum; then the DPO family.
 # ---------------------------------------------------------------------------------------------
 
+DEMO_SHOWS = ("KL", "SimPO gamma=0", "KTO all labels")
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 RESPONSES = ("detailed guide", "short answer", "too long", "off-topic", "refusal", "unsafe shortcut")
 TRUE_REWARDS = np.array([1.5, 0.7, 0.4, -0.8, -0.4, -1.4])
 REFERENCE_PROBS = np.array([0.10, 0.30, 0.20, 0.10, 0.15, 0.15])

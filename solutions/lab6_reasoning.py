@@ -309,6 +309,15 @@ def distillation_loss_grad(
 
 # --- the demo ----------------------------------------------------------------------------------
 
+DEMO_SHOWS = (
+    "RFT pass@1",
+    "cos(RFT, -grad p)",
+    "majority vote",
+    "best-of-n (noisy RM)",
+    "KL(s||q)",
+    "distillation pass@1",
+)
+"""What the demo prints, checked by tests/test_demos.py: the seed's numbers it reproduces, or its tables' labels."""
 SEED = 6
 PROMPTS = ("7+5", "9+8", "6+7", "8+8", "23+19", "58+67")
 """Lab 5's prompts; here the policy chooses among K final answers per prompt instead of writing digits."""

@@ -20,8 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.course import provided_helpers
 from autograder.labs import LAB_MODULES
-from autograder.sandbox import PROVIDED_HELPERS
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG_FUNCTION = "lab4_dpo.dpo_loss"
@@ -84,6 +84,6 @@ def expected_scores(kind: str) -> dict[str, tuple[float, float]]:
     """Per-function scores of the submission `kind` as `nox -s grade` gives them (computed once)."""
     with tempfile.TemporaryDirectory(prefix="same-grade-") as scratch:
         folder = write_files(Path(scratch) / "exercises", lab_files(kind))
-        for helper in PROVIDED_HELPERS:
+        for helper in provided_helpers():
             shutil.copy(ROOT / "solutions" / f"{helper}.py", folder / f"{helper}.py")
         return scores_by_function(grade_with_nox_grade_grader(folder))

@@ -42,8 +42,24 @@ def submission(folder: Path, attack: str, other_lab: str = "lab4_dpo") -> Path:
 
 def grade(folder: Path, out: Path, *args: str) -> tuple[dict, float]:
     started = time.monotonic()
-    status = main(["--submission", str(folder), "--lab", "1", "--lab", "4", "--timeout", "1", *LAYER_1,
-                   "--json", str(out / "r.json"), "--markdown", str(out / "r.md"), *args])  # fmt: skip
+    status = main(
+        [
+            "--submission",
+            str(folder),
+            "--lab",
+            "1",
+            "--lab",
+            "4",
+            "--timeout",
+            "1",
+            *LAYER_1,
+            "--json",
+            str(out / "r.json"),
+            "--markdown",
+            str(out / "r.md"),
+            *args,
+        ]
+    )
     seconds = time.monotonic() - started
     assert status == 1
     return json.loads((out / "r.json").read_text()), seconds
@@ -108,8 +124,23 @@ def test_a_huge_message_with_markdown_is_cut_and_rendered_as_text(tmp_path):
 def test_a_daemon_left_at_import_dies_before_the_results_are_written(tmp_path):
     folder = submission(tmp_path / "sub", "daemon")
     out = tmp_path / "r.json"
-    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", "1", *LAYER_1,
-                    "--json", str(out)], cwd=ROOT, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--submission",
+            str(folder),
+            "--lab",
+            "1",
+            *LAYER_1,
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
     pid = int((folder / "daemon.pid").read_text())
     time.sleep(1)  # the daemon would act within 0.05 s of the grader's exit
     assert not (folder / "daemon.ran").exists()
@@ -132,8 +163,23 @@ def test_no_results_file_is_left_to_a_process_of_the_learner(tmp_path):
     tries to rewrite the results 3 s later; the run adopts and kills it first."""
     folder = submission(tmp_path / "sub", "fake_results")
     out = tmp_path / "r.json"
-    subprocess.run([sys.executable, "-m", "autograder", "--submission", str(folder), "--lab", "1", *LAYER_1,
-                    "--json", str(out)], cwd=ROOT, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--submission",
+            str(folder),
+            "--lab",
+            "1",
+            *LAYER_1,
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
     time.sleep(3.5)
     assert json.loads(out.read_text())["max_score"] == load_lab(1).points
     assert not processes_running_from(folder)

@@ -49,12 +49,16 @@ def grade_lab1_with(addition: str, tmp_path: Path) -> dict[str, list[str]]:
 def test_a_wrong_helper_is_named_as_the_cause(tmp_path):
     failing = grade_lab1_with(WRONG_TARGETS, tmp_path)
     assert set(failing) == {"next_token_targets", "sft_step"}
-    assert any("sft_step calls your next_token_targets, which fails its own properties" in text
-               for text in failing["sft_step"])  # fmt: skip
+    assert any(
+        "sft_step calls your next_token_targets, which fails its own properties" in text
+        for text in failing["sft_step"]
+    )
 
 
 def test_an_exception_raised_by_a_helper_is_traced_to_it(tmp_path):
     failing = grade_lab1_with(RAISING_LOG_SOFTMAX, tmp_path)
     assert {"log_softmax", "sft_step"} <= set(failing)
-    assert any("The ValueError came from your log_softmax, called by sft_step" in text
-               for text in failing["sft_step"])  # fmt: skip
+    assert any(
+        "The ValueError came from your log_softmax, called by sft_step" in text
+        for text in failing["sft_step"]
+    )

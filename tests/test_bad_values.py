@@ -48,8 +48,16 @@ def returning(value: str, names: list[str]) -> str:
 
 def grade(folder: Path, tmp_path: Path, *args: str) -> tuple[int, dict, dict[str, str]]:
     outputs = {kind: tmp_path / f"out.{kind}" for kind in ("json", "junit", "markdown")}
-    status = main(["--submission", str(folder), "--timeout", "2",
-                   *(a for kind, path in outputs.items() for a in (f"--{kind}", str(path))), *args])  # fmt: skip
+    status = main(
+        [
+            "--submission",
+            str(folder),
+            "--timeout",
+            "2",
+            *(a for kind, path in outputs.items() for a in (f"--{kind}", str(path))),
+            *args,
+        ]
+    )
     texts = {kind: path.read_text(encoding="utf-8") for kind, path in outputs.items()}
     return status, json.loads(texts["json"]), texts
 

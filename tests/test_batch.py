@@ -73,8 +73,19 @@ def batch_grade_class(tmp_path_factory: pytest.TempPathFactory) -> dict:
     if not _GRADED:
         root = tmp_path_factory.mktemp("batch")
         submissions = make_class(root / "submissions")
-        status = main([str(submissions), "--csv", str(root / "grades.csv"), "--json-dir", str(root / "json"),
-                       "--lab", "1", "--jobs", "2"])  # fmt: skip
+        status = main(
+            [
+                str(submissions),
+                "--csv",
+                str(root / "grades.csv"),
+                "--json-dir",
+                str(root / "json"),
+                "--lab",
+                "1",
+                "--jobs",
+                "2",
+            ]
+        )
         with (root / "grades.csv").open(newline="", encoding="utf-8") as handle:
             rows = {row["student"]: row for row in csv.DictReader(handle)}
         _GRADED.update(status=status, rows=rows, root=root, submissions=submissions)

@@ -9,8 +9,13 @@ from autograder.tools.bench import bytecode_words, markdown, summary, targets
 
 def figures(floor: list[float], warm: list[float], cached: dict[str, bool]) -> dict[str, Any]:
     """A results dict shaped like `measure`'s, with the given floor and warm grades."""
-    grader = {"grading": summary([3.0]), "startup": summary([0.4]), "labs": {"3": summary([2.0])},
-              "jobs": 2, "score": "205/205"}  # fmt: skip
+    grader = {
+        "grading": summary([3.0]),
+        "startup": summary([0.4]),
+        "labs": {"3": summary([2.0])},
+        "jobs": 2,
+        "score": "205/205",
+    }
     return {
         "machine": {
             "nproc": 2,

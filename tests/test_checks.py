@@ -14,7 +14,8 @@ from hypothesis.extra import numpy as hnp
 from autograder import checks
 from autograder import strategies as gen
 from autograder.checks import PropertyFailed
-from autograder.sandbox import InProcessModule, Outcome
+from autograder.outcome import Outcome
+from autograder.sandbox import InProcessModule
 
 
 def failure(check: Callable[..., Any], *args: Any, **kwargs: Any) -> PropertyFailed:

@@ -6,15 +6,25 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.cli import main
+from autograder.cli import WRITERS, main
+from autograder.results import KINDS, requested_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_results_file_is_written_and_valid(tmp_path):
     paths = {kind: tmp_path / f"out.{kind}" for kind in ("json", "junit", "markdown")}
-    status = main(["--submission", str(ROOT / "exercises"), "--lab", "1", "--fail-under", "0",
-                   *(arg for kind, path in paths.items() for arg in (f"--{kind}", str(path)))])  # fmt: skip
+    status = main(
+        [
+            "--submission",
+            str(ROOT / "exercises"),
+            "--lab",
+            "1",
+            "--fail-under",
+            "0",
+            *(arg for kind, path in paths.items() for arg in (f"--{kind}", str(path))),
+        ]
+    )
     assert status == 0
     report = json.loads(paths["json"].read_text())
     assert {"score", "max_score", "execution_time", "output", "tests"} <= report.keys()
@@ -39,3 +49,16 @@ def test_a_missing_lab_file_scores_zero_with_a_message(tmp_path, capsys):
 def test_fail_under_sets_the_exit_status():
     assert main(["--submission", str(ROOT / "exercises"), "--lab", "1", "--fail-under", "0"]) == 0
     assert main(["--submission", str(ROOT / "exercises"), "--lab", "1", "--fail-under", "1"]) == 1
+
+
+def test_one_pre_parser_finds_the_results_files_of_any_command_line():
+    argv = [
+        "--json",
+        "a.json",
+        "--lab",
+        "x",
+        "--junit=b.xml",
+        "--markdown",
+    ]  # x and the last flag do not parse
+    assert requested_outputs(argv) == {"json": Path("a.json"), "junit": Path("b.xml")}
+    assert set(KINDS) == set(WRITERS)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autograder import codec, sandbox
-from autograder._worker import Outcome
 from autograder.formatting import describe, short
+from autograder.outcome import Outcome
 
 
 def frame(skeleton: object, blobs: list[bytes] = ()) -> bytes:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import build_parser
+from autograder.course import lab_files, lab_number
 from autograder.tools import batch, collect, gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def nox_sessions() -> set[str]:
     return set(re.findall(r"@(?:nox\.session|instructor_session)[^\n]*\ndef (\w+)\(", source))
 
 
-LAB_NUMBERS = sorted(path.name[3] for path in (ROOT / "solutions").glob("lab[0-9]_*.py"))
+LAB_NUMBERS = [str(lab_number(path.name)) for path in lab_files(ROOT / "solutions")]
 
 
 @pytest.mark.parametrize(("page", "session", "arguments"), documented_nox_commands())

@@ -65,8 +65,15 @@ def test_an_attack_costs_only_the_functions_it_breaks(attack, broken, words, tmp
 def test_results_files_replace_a_fake_one_and_stay_valid(tmp_path):
     folder = lab1_submission(tmp_path / "sub", "fake_results")
     outputs = {kind: tmp_path / f"results.{kind}" for kind in ("json", "junit", "markdown")}
-    status = main(["--submission", str(folder), "--lab", "1",
-                   *(a for kind, path in outputs.items() for a in (f"--{kind}", str(path)))])  # fmt: skip
+    status = main(
+        [
+            "--submission",
+            str(folder),
+            "--lab",
+            "1",
+            *(a for kind, path in outputs.items() for a in (f"--{kind}", str(path))),
+        ]
+    )
     assert status == 1
     report = json.loads(outputs["json"].read_text())
     assert report["max_score"] == load_lab(1).points
@@ -135,9 +142,13 @@ def test_stopping_the_grader_ends_every_process_and_still_writes_the_results(tmp
     out = tmp_path / "r.json"
     grader = subprocess.Popen(
         [sys.executable, "-m", "autograder", "--submission", str(folder), "--json", str(out), "--jobs", jobs],
-        cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
-    )  # fmt: skip
+    )
     while len(processes_running_from(folder)) <= 1 + int(jobs):  # the grader(s) and a learner's worker
         assert grader.poll() is None, grader.stdout.read()
         time.sleep(0.05)

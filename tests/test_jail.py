@@ -103,8 +103,16 @@ def test_a_daemon_left_behind_dies_with_the_jail_and_forges_nothing(tmp_path):
     outputs = {kind: tmp_path / f"results.{kind}" for kind in ("json", "junit", "markdown")}
     (folder / "targets.py").write_text(f"TARGETS = {[str(p) for p in outputs.values()]!r}\n")
     engine = fingerprints([ROOT / "autograder" / "engine.py"])
-    status = main(["--submission", str(folder), "--lab", "1", *JAIL,
-                   *(a for kind, path in outputs.items() for a in (f"--{kind}", str(path)))])  # fmt: skip
+    status = main(
+        [
+            "--submission",
+            str(folder),
+            "--lab",
+            "1",
+            *JAIL,
+            *(a for kind, path in outputs.items() for a in (f"--{kind}", str(path))),
+        ]
+    )
     assert status == 0
     written = {path: path.read_text() for path in outputs.values()}
     assert no_process_left(folder)
@@ -184,8 +192,8 @@ open("lab1_sft.py", "a").write("Y = 2\\n")
 """
     in_root, in_package, compiled, rest = run_jailed(code, tmp_path)
     assert "solutions" not in in_root and "exercises" not in in_root and "tests" not in in_root
-    assert in_package == ["__init__.py", "__pycache__", "_worker.py", "codec.py"]
-    assert {name.split(".")[0] for name in compiled} == {"_worker", "codec"}
+    assert in_package == ["__init__.py", "__pycache__", "_worker.py", "codec.py", "outcome.py"]
+    assert {name.split(".")[0] for name in compiled} == {"_worker", "codec", "outcome"}
     assert rest == (["ld.so.cache"], False, ["lab1_sft.py"])
     assert (tmp_path / "lab1_sft.py").read_text() == "X = 1\n"  # it changed its copy only
 

@@ -84,7 +84,7 @@ def test_source_notebook_has_a_solution_and_a_test_cell_per_function() -> None:
     tests = {m["grade_id"]: m["points"] for m in metas if m["grade"] and not m["solution"]}
     assert solutions == list(points)
     assert tests == {f"test_{name}": p for name, p in points.items()}
-    assert len([m for m in metas if m["grade"] and m["solution"]]) == len(nb.REFLECTIONS[LAB])
+    assert len([m for m in metas if m["grade"] and m["solution"]]) == len(nb.reflection_questions(LAB))
     assert notebook.cells[0].source.startswith("# Lab 1")
     checks = [
         c.source
@@ -98,7 +98,14 @@ def test_source_notebook_has_a_solution_and_a_test_cell_per_function() -> None:
 
 
 def test_every_graded_lab_has_reflection_prompts() -> None:
-    assert {info.lab for info in catalog()} <= set(nb.REFLECTIONS)
+    assert all(nb.reflection_questions(lab) for lab in {info.lab for info in catalog()})
+
+
+def test_reflection_prompts_are_the_pages_questions() -> None:
+    questions = nb.reflection_questions("lab3_rlhf")  # bold questions, maths in \( \)
+    assert questions[0] == "What happens if you remove the KL penalty?"
+    assert questions[5].startswith("$\\beta \\to 0$ makes $\\pi^*$ deterministic.")
+    assert not any("??? answer" in q or "\\(" in q for q in questions)
 
 
 def test_release_strips_the_solutions(course: dict) -> None:

@@ -96,8 +96,13 @@ def run_report(results: Path, tmp_path: Path) -> tuple[str, str, str]:
     """Run the report job's script; return the comment, the job summary and stdout."""
     summary = tmp_path / "summary.md"
     comment = tmp_path / "comment.md"
-    done = subprocess.run(["python3", str(REPORT), str(results), str(comment)], capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary)}, check=True)  # fmt: skip
+    done = subprocess.run(
+        ["python3", str(REPORT), str(results), str(comment)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary)},
+        check=True,
+    )
     return comment.read_text(), summary.read_text(), done.stdout
 
 
@@ -106,15 +111,33 @@ def test_the_report_rebuilds_the_scoreboard_from_the_tests_alone(tmp_path):
     results.mkdir()
     injection = "![img](https://example.com/x.png) @octocat **Score: 133/133** <img src=x> ``` </details>"
     forged = {
-        "score": 999, "max_score": 999, "output": injection,
+        "score": 999,
+        "max_score": 999,
+        "output": injection,
         "tests": [
-            {"name": "lab1_sft.log_softmax: matches", "score": 50, "max_score": 2, "status": "passed",
-             "output": "passed"},
-            {"name": "lab1_sft.sft_gain: seed table", "score": 1, "max_score": 1, "status": "failed",
-             "output": injection + "x" * 2_000_000},
-            {"name": f"lab1_sft.{injection}: x", "score": 0, "max_score": 3, "status": "failed", "output": ""},
+            {
+                "name": "lab1_sft.log_softmax: matches",
+                "score": 50,
+                "max_score": 2,
+                "status": "passed",
+                "output": "passed",
+            },
+            {
+                "name": "lab1_sft.sft_gain: seed table",
+                "score": 1,
+                "max_score": 1,
+                "status": "failed",
+                "output": injection + "x" * 2_000_000,
+            },
+            {
+                "name": f"lab1_sft.{injection}: x",
+                "score": 0,
+                "max_score": 3,
+                "status": "failed",
+                "output": "",
+            },
         ],
-    }  # fmt: skip
+    }
     (results / "results.json").write_text(json.dumps(forged))
     (results / "scoreboard.md").write_text("## Score: 133/133 (100.0 %)\n")  # never read
     comment, summary, stdout = run_report(results, tmp_path)
@@ -149,8 +172,12 @@ def test_the_grader_and_its_workers_never_get_the_runner_command_files(tmp_path)
     files = {name: tmp_path / name.lower() for name in ("GITHUB_ENV", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")}
     for path in files.values():
         path.write_text("")
-    subprocess.run(["bash", str(base / SCRIPT), str(head), str(tmp_path / "results")], check=True,
-                   capture_output=True, env={**os.environ, **{k: str(v) for k, v in files.items()}})  # fmt: skip
+    subprocess.run(
+        ["bash", str(base / SCRIPT), str(head), str(tmp_path / "results")],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **{k: str(v) for k, v in files.items()}},
+    )
     assert all(path.read_text() == "" for path in files.values())
     report = json.loads((tmp_path / "results" / "results.json").read_text())
     assert report["score"] == sum(

@@ -36,8 +36,12 @@ def test_no_solution_code_and_no_grader_is_in_the_student_repository(student):
     texts = {
         path: release.code_lines(path.read_text(encoding="utf-8")) for path in files if path.suffix in TEXT
     }
-    leaks = [f"{path.relative_to(student)} holds the body of {function}"
-             for function, body in bodies.items() for path, lines in texts.items() if release.contains(lines, body)]  # fmt: skip
+    leaks = [
+        f"{path.relative_to(student)} holds the body of {function}"
+        for function, body in bodies.items()
+        for path, lines in texts.items()
+        if release.contains(lines, body)
+    ]
     assert not leaks, "solution code in the student repository:\n" + "\n".join(leaks[:20])
 
 

@@ -32,6 +32,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
+
+from autograder import catalog
+from autograder.course import lab_number, lab_page
+from autograder.labs import LAB_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "site-screenshots"
@@ -46,21 +51,6 @@ CHROMIUM_FLAGS = [
     # Defence in depth: no host name but the local server resolves, so nothing can leave.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-LAB_PAGES = {
-    "lab1_sft": ("labs/lab1-sft/", ["sft_gain", "log_softmax", "next_token_targets", "masked_mean_nll",
-                                    "masked_mean_nll_grad", "sft_step"]),
-    "lab2_reward": ("labs/lab2-reward/", ["preference_probability", "preference_loss", "preference_loss_grad",
-                                          "fit_reward_model", "pairwise_accuracy"]),
-    "lab3_rlhf": ("labs/lab3-rlhf/", ["rlhf_capability_step", "kl_divergence", "kl_regularized_objective",
-                                      "kl_regularized_gradient", "rlhf_update", "optimal_policy",
-                                      "reinforce_kl_gradient", "ppo_clip_objective", "kl_estimators",
-                                      "kl_loss_gradient", "best_of_n_policy"]),
-    "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient", "dpo_family_loss",
-                                    "dpo_family_loss_grad", "simpo_loss", "kto_loss"]),
-    "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
-    "lab6_reasoning": ("labs/lab6-reasoning/", ["rejection_sampling_gradient", "majority_vote_accuracy",
-                                                "distillation_loss", "distillation_loss_grad"]),
-}  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
 CONCEPT_FIGURES = {
     "concepts/": ["concept-pipeline.png"],
@@ -135,6 +125,45 @@ def load_docs_module(name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def lab_url(lab: str) -> str:
+    """The site path of a lab's page: `labs/lab1-sft/`."""
+    return f"labs/{lab_page(lab).stem}/"
+
+
+def graded_functions(lab: str) -> list[str]:
+    """The names of a lab's graded functions, in the grader's order."""
+    return [info.name for info in catalog() if info.lab == lab]
+
+
+def site_navigation() -> list[Any]:
+    """The navigation of mkdocs.yml (its `!!python/name:` values, which it does not need, left out)."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    nav: list[Any] = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)["nav"]
+    return nav
+
+
+@pytest.mark.parametrize("lab", list(LAB_MODULES.values()))
+def test_lab_page_is_in_the_navigation_and_shows_every_graded_function(lab: str) -> None:
+    """What the browser test checks on the built page, checked in its source and the hooks' output."""
+    hooks = load_docs_module("hooks")
+    page = lab_page(lab)
+    text = page.read_text(encoding="utf-8")
+    assert f"<!-- points: {lab} -->" in text, f"{page.name}: no points table"
+    for name in graded_functions(lab):
+        assert re.search(rf"^::: {lab}\.{name}$", text, re.MULTILINE), (
+            f"{page.name}: no API section of {name}"
+        )
+    (labs,) = [item["Labs"] for item in hooks.with_lab_pages(site_navigation()) if "Labs" in item]
+    assert f"labs/{page.name}" in labs, f"{page.name} is not in the navigation"
+    assert hooks.page_title(page).startswith(f"Lab {lab_number(lab)}: ")
+    assert f"]({page.name})" in hooks.labs_table("index", catalog()), f"{lab} is not in the labs index"
+    assert f"`{lab}.py`" in hooks.labs_table("key", catalog()), f"{lab} is not in the instructors' key"
 
 
 def relative_luminance(rgb: tuple[float, float, float]) -> float:
@@ -322,9 +351,9 @@ def open_page(browser: Any, url: str) -> Any:
     return page
 
 
-@pytest.mark.parametrize("lab", sorted(LAB_PAGES))
+@pytest.mark.parametrize("lab", list(LAB_MODULES.values()))
 def test_lab_page_typesets_math_and_shows_the_api(browser: Any, site_url: str, lab: str) -> None:
-    path, functions = LAB_PAGES[lab]
+    path, functions = lab_url(lab), graded_functions(lab)
     page = open_page(browser, site_url + path)
     page.wait_for_selector("article .katex")
     report = page.evaluate(PAGE_REPORT)
@@ -443,8 +472,8 @@ def test_exercise_answer_opens(browser: Any, site_url: str) -> None:
 def test_instructor_key_covers_every_lab(browser: Any, site_url: str) -> None:
     page = open_page(browser, site_url + "guides/instructor-key/")
     text = page.locator("article").inner_text()
-    for lab in ("Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5", "Lab 6"):
-        assert f"{lab}:" in text, f"the instructor key has no section for {lab}"
+    for lab in (f"Lab {number}" for number in LAB_MODULES):
+        assert f"{lab}:" in text, f"the instructor key has no row for {lab}"
     assert "Prerequisites" in text and "Common mistakes" in text
     page.close()
 
@@ -463,7 +492,7 @@ def test_reflection_lists_continue_their_numbering(browser: Any, site_url: str) 
     """On every lab page, the questions of the Reflection section are numbered 1, 2, 3, ... even
     where answers or a heading split them into several lists (no list starts again at 1)."""
     numbered = 0
-    for path, _ in LAB_PAGES.values():
+    for path in map(lab_url, LAB_MODULES.values()):
         page = open_page(browser, site_url + path)
         lists = page.evaluate(REFLECTION_LISTS)
         page.close()

@@ -96,8 +96,12 @@ def test_correct_alternative_keeps_full_marks(variant, tmp_path):
     folder = submission(variant, tmp_path)
     number = next(n for n, name in LAB_MODULES.items() if name == variant.lab)
     (result,) = grade_submission(folder, [number], 2.0)
-    lost = [f"{f.function_id}: {p.description}: {p.feedback}" for f in result.functions for p in f.properties
-            if not p.passed]  # fmt: skip
+    lost = [
+        f"{f.function_id}: {p.description}: {p.feedback}"
+        for f in result.functions
+        for p in f.properties
+        if not p.passed
+    ]
     assert not lost, "\n".join(lost)
 
 

@@ -30,8 +30,14 @@ def test_only_the_saved_labs_are_graded_again(tmp_path):
     for name in ("lab1_sft.py", "lab4_dpo.py"):
         touch(tmp_path / name, "", 1)
     log, shown = [], []
-    edits = iter([lambda: None, lambda: touch(tmp_path / "lab4_dpo.py", "x = 1\n", 2), lambda: None,
-                  lambda: touch(tmp_path / "lab1_sft.py", "y = 2\n", 3)])  # fmt: skip
+    edits = iter(
+        [
+            lambda: None,
+            lambda: touch(tmp_path / "lab4_dpo.py", "x = 1\n", 2),
+            lambda: None,
+            lambda: touch(tmp_path / "lab1_sft.py", "y = 2\n", 3),
+        ]
+    )
     status = watch(
         tmp_path, [1, 4], fake_grade(log), sleep=lambda _: next(edits)(), polls=4, show=shown.append
     )
@@ -65,8 +71,15 @@ def test_the_real_grader_regrades_a_saved_lab(tmp_path):
     touch(tmp_path / "lab1_sft.py", source, 1)
     scores = []
     edits = iter([lambda: touch(tmp_path / "lab1_sft.py", source + "\n", 2)])
-    watch(tmp_path, [1], lambda numbers: grade_submission(tmp_path, numbers, 2.0), sleep=lambda _: next(edits)(),
-          polls=1, show=lambda _: None, on_grade=lambda grade: scores.append(grade.earned))  # fmt: skip
+    watch(
+        tmp_path,
+        [1],
+        lambda numbers: grade_submission(tmp_path, numbers, 2.0),
+        sleep=lambda _: next(edits)(),
+        polls=1,
+        show=lambda _: None,
+        on_grade=lambda grade: scores.append(grade.earned),
+    )
     assert scores == [0, 0]
 
 

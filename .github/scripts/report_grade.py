@@ -80,15 +80,27 @@ def load_tests(path: Path) -> list[dict[str, Any]]:
         raise Malformed("results.json has no valid list of tests")
     checked = []
     for test in tests:
-        if not (isinstance(test, dict) and isinstance(test.get("name"), str) and ":" in test["name"]
-                and isinstance(test.get("output", ""), str) and test.get("status") in ("passed", "failed")):  # fmt: skip
+        if not (
+            isinstance(test, dict)
+            and isinstance(test.get("name"), str)
+            and ":" in test["name"]
+            and isinstance(test.get("output", ""), str)
+            and test.get("status") in ("passed", "failed")
+        ):
             raise Malformed("a test in results.json does not have the grader's fields")
         points = [test.get("score"), test.get("max_score")]
         if not all(isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p <= 1000 for p in points):
             raise Malformed("a test in results.json has an invalid score")
         passed = test["status"] == "passed"
-        checked.append({"name": test["name"], "score": float(points[1]) if passed else 0.0,
-                        "max_score": float(points[1]), "passed": passed, "output": str(test.get("output", ""))})  # fmt: skip
+        checked.append(
+            {
+                "name": test["name"],
+                "score": float(points[1]) if passed else 0.0,
+                "max_score": float(points[1]),
+                "passed": passed,
+                "output": str(test.get("output", "")),
+            }
+        )
     return checked
 
 
@@ -114,13 +126,20 @@ def scoreboard(tests: list[dict[str, Any]]) -> str:
     table = functions(tests)
     earned, possible = sum(r["earned"] for r in table.values()), sum(r["possible"] for r in table.values())
     percent = 100.0 * earned / possible if possible else 0.0
-    out = [MARKER, f"## Score: {_points(earned)}/{_points(possible)} ({percent:.1f} %)", "",
-           "| Function | Points | Status |", "|---|---:|---|"]  # fmt: skip
+    out = [
+        MARKER,
+        f"## Score: {_points(earned)}/{_points(possible)} ({percent:.1f} %)",
+        "",
+        "| Function | Points | Status |",
+        "|---|---:|---|",
+    ]
     for name, row in list(table.items())[:200]:
         ok = not row["failed"]
         status = "ok" if ok else f"{len(row['failed'])} properties fail"
-        out.append(f"| {escape_markdown(cap(name, 100))} | {_points(row['earned'])}/{_points(row['possible'])} "
-                   f"| {'✅' if ok else '❌'} {status} |")  # fmt: skip
+        out.append(
+            f"| {escape_markdown(cap(name, 100))} | {_points(row['earned'])}/{_points(row['possible'])} "
+            f"| {'✅' if ok else '❌'} {status} |"
+        )
     head = "\n".join(out) + "\n"
     details = "\n\n".join(
         f"{test['name']}\n{test['output']}" for row in table.values() for test in row["failed"]
@@ -128,14 +147,27 @@ def scoreboard(tests: list[dict[str, Any]]) -> str:
     if not details:
         return head
     room = MAX_COMMENT - len(head) - 200
-    return head + "\n".join(["", "<details><summary>What to fix</summary>", "", "```text",
-                             fenced(cap(details, room)), "```", "", "</details>", ""])  # fmt: skip
+    return head + "\n".join(
+        [
+            "",
+            "<details><summary>What to fix</summary>",
+            "",
+            "```text",
+            fenced(cap(details, room)),
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
+    )
 
 
 def problem_comment(problem: str) -> str:
     """The comment when there is no valid results file."""
-    return (f"{MARKER}\n## The grade could not be computed\n\n{escape_markdown(problem)}.\n\n"
-            "The grading job did not leave valid results: see its log in the Checks tab.\n")  # fmt: skip
+    return (
+        f"{MARKER}\n## The grade could not be computed\n\n{escape_markdown(problem)}.\n\n"
+        "The grading job did not leave valid results: see its log in the Checks tab.\n"
+    )
 
 
 def record(tests: list[dict[str, Any]]) -> dict[str, Any]:

@@ -86,8 +86,10 @@ class Progress:
         """One more student graded."""
         self.done += 1
         filled = self.width * self.done // max(self.total, 1)
-        line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} students, "
-                f"{time.perf_counter() - self.started:.0f} s  {student}")  # fmt: skip
+        line = (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} students, "
+            f"{time.perf_counter() - self.started:.0f} s  {student}"
+        )
         if self.live:
             self.stream.write("\r" + line[:120].ljust(120) + ("\n" if self.done == self.total else ""))
         else:
@@ -114,9 +116,26 @@ def _start(
     submission = folder / "submission"
     submission.mkdir()
     finding.stage(found, submission)
-    command = [sys.executable, "-E", "-s", "-m", "autograder", "--submission", str(submission), "--jobs", "1",
-               "--timeout", str(time_limit), "--isolation", isolation, "--fail-under", "0", "--json", str(folder / "results.json"),
-               *(a for n in labs for a in ("--lab", str(n)))]  # fmt: skip
+    command = [
+        sys.executable,
+        "-E",
+        "-s",
+        "-m",
+        "autograder",
+        "--submission",
+        str(submission),
+        "--jobs",
+        "1",
+        "--timeout",
+        str(time_limit),
+        "--isolation",
+        isolation,
+        "--fail-under",
+        "0",
+        "--json",
+        str(folder / "results.json"),
+        *(a for n in labs for a in ("--lab", str(n))),
+    ]
     with (folder / "scoreboard.txt").open("wb") as scoreboard:
         process = subprocess.Popen(
             command,
@@ -273,7 +292,8 @@ def grade_class(
     bar = Progress(len(folders)) if progress and folders else None
     become_subreaper()
     before = set(children())
-    queue, running, grades = list(files), [], {}
+    queue, grades = list(files), {}
+    running: list[_Student] = []
     try:
         while queue or running:
             while queue and len(running) < (jobs or os.cpu_count() or 1):
@@ -329,14 +349,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=None, help="students graded at once (default: CPUs)")
     json_help = f"write each student's results JSON and text scoreboard here (default {OUT / 'students'})"
     parser.add_argument("--json-dir", type=Path, default=OUT / "students", help=json_help)
-    parser.add_argument("--lab", type=int, action="append", choices=sorted(LAB_MODULES), metavar="N",
-                        help="grade only lab N (repeatable)")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
-                        help="time limit of one call of a student's code (default 2)")  # fmt: skip
-    parser.add_argument("--isolation", choices=("auto", "jail", "process"), default="auto",
-                        help="the grader's --isolation for every student (default auto)")  # fmt: skip
-    parser.add_argument("--student-timeout", type=float, default=900.0, metavar="SECONDS",
-                        help="time limit of one student's whole grading (default 900)")  # fmt: skip
+    parser.add_argument(
+        "--lab",
+        type=int,
+        action="append",
+        choices=sorted(LAB_MODULES),
+        metavar="N",
+        help="grade only lab N (repeatable)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="time limit of one call of a student's code (default 2)",
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "jail", "process"),
+        default="auto",
+        help="the grader's --isolation for every student (default auto)",
+    )
+    parser.add_argument(
+        "--student-timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="time limit of one student's whole grading (default 900)",
+    )
     return parser
 
 
@@ -351,8 +391,15 @@ def main(argv: list[str] | None = None) -> int:
     labs = sorted(set(args.lab or available_labs()))
     grades: list[StudentGrade] = []
     try:
-        grades = grade_class(args.submissions, labs, jobs=args.jobs, time_limit=args.timeout,
-                             json_dir=args.json_dir, student_timeout=args.student_timeout, isolation=args.isolation)  # fmt: skip
+        grades = grade_class(
+            args.submissions,
+            labs,
+            jobs=args.jobs,
+            time_limit=args.timeout,
+            json_dir=args.json_dir,
+            student_timeout=args.student_timeout,
+            isolation=args.isolation,
+        )
     finally:
         write_csv(grades, args.csv, labs)
     for g in grades:

@@ -117,8 +117,10 @@ def fresh_clone(source: Path, target: Path) -> None:
     subprocess.run(["git", "clone", "--quiet", str(source), str(target)], check=True)
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=source, capture_output=True, check=True,
-    ).stdout.decode()  # fmt: skip
+        cwd=source,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         path = source / name
         if path.is_file():
@@ -227,10 +229,16 @@ def bytecode_words(r: dict[str, Any]) -> str:
     """One sentence on the bytecode caches, which decide how much of every start-up is compiling."""
     b, cached = r["bytecode"], r["floor_cached"]["median"]
     why = "this machine writes none, PYTHONDONTWRITEBYTECODE" if not b["written"] else "none written yet"
-    grade = ("the grade's environment has it (`nox -s grade` precompiles it at install)" if b["grade_environment"]
-             else f"the grade's environment has none ({why})")  # fmt: skip
-    floor = ("the floor's has it too" if b["floor_environment"]
-             else f"the floor's has none ({why}), so the floor includes compiling its imports")  # fmt: skip
+    grade = (
+        "the grade's environment has it (`nox -s grade` precompiles it at install)"
+        if b["grade_environment"]
+        else f"the grade's environment has none ({why})"
+    )
+    floor = (
+        "the floor's has it too"
+        if b["floor_environment"]
+        else f"the floor's has none ({why}), so the floor includes compiling its imports"
+    )
     ratio = r["warm_reference"]["median"] / cached
     return f"{grade}; {floor}. With bytecode cached the floor is {cached:.2f} s, and the warm grade {ratio:.1f}x it"
 
@@ -249,23 +257,42 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     labs = ", ".join(str(n) for n in iso["labs"])
     alone = parallel["startup"]["median"] + parallel["grading"]["median"]
     rows = [
-        ("warm full grade (labs " + labs + ", isolated) <= 10 s", f"{warm:.2f} s", warm <= 10,
-         f"nox starts the grader; the grader alone takes {alone:.2f} s with {parallel['jobs']} jobs (start-up and "
-         "grading, in the bench's environment, workers not jailed)"),
-        ("warm full grade <= 6x the import floor (median of the runs' ratios)", f"{ratio:.1f}x", ratio <= 6,
-         f"the floor is only the imports ({floor:.2f} s, taken in turn with the grades); Hypothesis generating "
-         f"the examples of every property ({parallel['grading']['median']:.2f} s with {parallel['jobs']} jobs) "
-         f"comes on top"),
-        (f"one lab (slowest: lab {slowest_number}) <= 4 s", f"{one_lab:.2f} s", one_lab <= 4,
-         f"start-up {startup:.2f} s + grading {slowest['median']:.2f} s"),
-        ("cold path <= 60 s (package cache warm)", f"{r['cold']['median']:.2f} s", r["cold"]["median"] <= 60,
-         "clone, virtualenv creation, installing numpy and hypothesis from the cache, grading the stubs"),
-        ("isolation overhead vs in process <= ~30 % (one job, start-up included)", f"{whole * 100:.0f} %",
-         whole <= 0.30,
-         f"grading only: isolated {iso['grading']['median']:.2f} s vs in process {inproc['grading']['median']:.2f} s "
-         f"(+{overhead * 100:.0f} %): a socket round trip per call (two process wake-ups) and the first lab's "
-         "worker start-up; the default of one job per CPU grades isolated faster than one job in process"),
-    ]  # fmt: skip
+        (
+            "warm full grade (labs " + labs + ", isolated) <= 10 s",
+            f"{warm:.2f} s",
+            warm <= 10,
+            f"nox starts the grader; the grader alone takes {alone:.2f} s with {parallel['jobs']} jobs (start-up and "
+            "grading, in the bench's environment, workers not jailed)",
+        ),
+        (
+            "warm full grade <= 6x the import floor (median of the runs' ratios)",
+            f"{ratio:.1f}x",
+            ratio <= 6,
+            f"the floor is only the imports ({floor:.2f} s, taken in turn with the grades); Hypothesis generating "
+            f"the examples of every property ({parallel['grading']['median']:.2f} s with {parallel['jobs']} jobs) "
+            f"comes on top",
+        ),
+        (
+            f"one lab (slowest: lab {slowest_number}) <= 4 s",
+            f"{one_lab:.2f} s",
+            one_lab <= 4,
+            f"start-up {startup:.2f} s + grading {slowest['median']:.2f} s",
+        ),
+        (
+            "cold path <= 60 s (package cache warm)",
+            f"{r['cold']['median']:.2f} s",
+            r["cold"]["median"] <= 60,
+            "clone, virtualenv creation, installing numpy and hypothesis from the cache, grading the stubs",
+        ),
+        (
+            "isolation overhead vs in process <= ~30 % (one job, start-up included)",
+            f"{whole * 100:.0f} %",
+            whole <= 0.30,
+            f"grading only: isolated {iso['grading']['median']:.2f} s vs in process {inproc['grading']['median']:.2f} s "
+            f"(+{overhead * 100:.0f} %): a socket round trip per call (two process wake-ups) and the first lab's "
+            "worker start-up; the default of one job per CPU grades isolated faster than one job in process",
+        ),
+    ]
     return [{"target": t, "value": v, "met": m, "why": w} for t, v, m, w in rows]
 
 

@@ -11,7 +11,7 @@ files are graded"):
 - When several files claim one lab, the one graded is the first of: the file in `exercises/`,
   the file at the top level, then the most recently modified of the others (equal times: the
   first path in alphabetical order). The report names the file graded and the ones ignored.
-- The provided helpers (`labkit.py`, ...; `autograder.sandbox.PROVIDED_HELPERS`) always come
+- The provided helpers (`labkit.py`, ...; `autograder.course.provided_helpers()`) always come
   from the course's `solutions/`: copies in the submission are never graded with.
 
 Every file is read into memory when it is found, so nothing a student's code does later can
@@ -28,9 +28,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from autograder.course import provided_helpers
 from autograder.engine import REPO_ROOT
 from autograder.labs import LAB_MODULES
-from autograder.sandbox import PROVIDED_HELPERS
 
 MAX_FILE_BYTES = 4 * 2**20
 """A lab file larger than this is not graded."""
@@ -164,7 +164,7 @@ def _order(candidate: Candidate) -> tuple[int, float, str]:
 
 def find_lab_files(folder: Path) -> Found:
     """The lab files of the submission `folder`, chosen by the rule (module docstring)."""
-    labs, helpers = set(lab_file_names()), {f"{helper}.py" for helper in PROVIDED_HELPERS}
+    labs, helpers = set(lab_file_names()), {f"{helper}.py" for helper in provided_helpers()}
     ignored: list[tuple[str, str]] = []
     found = Found()
     candidates = _folder_candidates(folder, labs | helpers, ignored)
@@ -188,7 +188,7 @@ def stage(found: Found, work: Path, course: Path = COURSE_FILES) -> None:
     """Fill the folder `work` with the chosen lab files and the course's provided helpers."""
     for name, data in found.files.items():
         (work / name).write_bytes(data)
-    for helper in PROVIDED_HELPERS:
+    for helper in provided_helpers():
         (work / f"{helper}.py").write_bytes((course / f"{helper}.py").read_bytes())
 
 

@@ -117,9 +117,21 @@ def stage_submission(submission: Path, source: Path, work: Path) -> finding.Foun
 
 def grader_command(work: Path, results: Path, config: dict[str, Any]) -> list[str]:
     """The grading command, run as the unprivileged user when this process is root."""
-    command = [sys.executable, "-m", "autograder", "--submission", str(work), "--json", str(results),
-               "--fail-under", "0", "--timeout", str(float(config.get("timeout", 2.0))),
-               "--isolation", config.get("isolation", "jail")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "--submission",
+        str(work),
+        "--json",
+        str(results),
+        "--fail-under",
+        "0",
+        "--timeout",
+        str(float(config.get("timeout", 2.0))),
+        "--isolation",
+        config.get("isolation", "jail"),
+    ]
     if os.geteuid() == 0:
         ids = str(UNPRIVILEGED)
         command = ["setpriv", f"--reuid={ids}", f"--regid={ids}", "--clear-groups", "--", *command]
@@ -270,8 +282,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     actions = parser.add_subparsers(dest="action", required=True)
     build_parser = actions.add_parser("build", help="write autograder.zip (the default action)")
     build_parser.add_argument("--out", type=Path, default=ROOT / "build" / "gradescope" / "autograder.zip")
-    build_parser.add_argument("--config", type=Path, default=TEMPLATES / "gradescope.toml",
-                              help="the gradescope.toml to put in (default: the template)")  # fmt: skip
+    build_parser.add_argument(
+        "--config",
+        type=Path,
+        default=TEMPLATES / "gradescope.toml",
+        help="the gradescope.toml to put in (default: the template)",
+    )
     run_parser = actions.add_parser("run", help="grade /autograder/submission (run_autograder calls this)")
     run_parser.add_argument("--root", type=Path, default=Path("/autograder"))
     argv = sys.argv[1:] if argv is None else argv

@@ -56,6 +56,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
 from autograder import catalog, public
+from autograder.course import helper_files, lab_page
 from autograder.labs import LAB_MODULES, available_labs
 from autograder.tools.stubs import ROOT, SOLUTIONS, _functions_with_regions
 
@@ -67,55 +68,25 @@ DEMO_RUN = "demo_run"
 """The grade id of the cell that runs the demo (never part of the graded lab file)."""
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
-REFLECTIONS = {
-    "lab1_sft": (
-        "You want the assistant to write better fiction. What would you change in the SFT "
-        "mixture, and what could that cost the domains whose share shrinks?",
-        "However the data is weighted, SFT does not repair every weakness of the base model. Why not?",
-        "Some examples, such as safety cases, are expensive to annotate. How would you get the most "
-        "out of a small number of them?",
-    ),
-    "lab2_reward": (
-        "Suppose the reward model disagrees with human raters on many comparisons. What goes wrong "
-        "once a policy is optimised against it?",
-        "Before optimising anything against a reward model, how would you check that it is accurate?",
-        "Why learn a reward model at all, instead of asking people to rate every response during training?",
-    ),
-    "lab3_rlhf": (
-        "What happens to the policy when the KL penalty is removed (β → 0)? Use the reward–KL frontier.",
-        "The reward model pays far more for answering at all than for answering safely. What behaviour "
-        "would RLHF produce?",
-        "How would you notice that RLHF is optimising the wrong behaviour, before users do?",
-    ),
-    "lab4_dpo": (
-        "DPO trains without a reward model. Where did the reward model go, and what does the implicit "
-        "reward of a response tell you about the policy?",
-        "What does β control in DPO? What would you expect from a very small β with a finite number of "
-        "preference pairs, and why?",
-        "With preferences that never disagree, DPO's margins grow without bound while IPO's stop at "
-        "1/(2β) and the hinge's at 1/β. Why, and which loss would you choose for pairs labelled by one "
-        "very consistent annotator?",
-        "SimPO drops DPO's reference model and KTO drops its pairs. In the demo, what did each gain and "
-        "what did each lose against DPO, and when would you choose each?",
-    ),
-    "lab5_grpo": (
-        "A prompt whose G sampled answers are all wrong gives no gradient at all. Why, and what would you "
-        "change (data, sampling or the reward) so that hard prompts still teach the policy something?",
-        "Averaging each response over its own length ('sequence') lets wrong answers grow longer. Explain "
-        "the mechanism with the per-token weights, and say which aggregation you would use and why.",
-        "RL against a checker raised pass@1 in the demo. Why can it lower pass@k at large k, and what does "
-        "that say about what RL with verifiable rewards adds to the base model?",
-    ),
-    "lab6_reasoning": (
-        "Rejection-sampling fine-tuning's expected gradient is -(1/p) times the policy gradient of the pass "
-        "rate. What does the factor 1/p do on a prompt the model almost never solves, and why can that be a "
-        "problem with few samples?",
-        "In the demo majority vote rose to 0.92 with the right answer drawn 30 % of the time, and fell to "
-        "0.17 with it at 30 % too. What differs, and when is voting a good use of test-time compute?",
-        "Why does SFT on a teacher's samples minimise the forward KL and on-policy distillation the reverse "
-        "KL? Which would you choose for a student much smaller than its teacher, and why?",
-    ),
-}
+QUESTION = re.compile(r"[0-9]+\.\s+(?P<text>.+)", re.DOTALL)
+"""A question of a lab page's Reflection section: a paragraph that starts with its number, bold or not."""
+
+
+def reflection_questions(module: str) -> list[str]:
+    """The questions of the Reflection section of a lab's page, in order, their maths as `$...$`.
+
+    The page is where they are written (`autograder.course.lab_page`): every paragraph of the
+    section (up to the next `## ` heading) that starts with a number at the margin is one
+    question; the folded answers below them are indented, so they are left out.
+    """
+    text = lab_page(module).read_text(encoding="utf-8")
+    section = text.partition("\n## Reflection\n")[2].partition("\n## ")[0]
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", section)]
+    matches = [
+        QUESTION.fullmatch(p.rstrip().strip("*")) for p in paragraphs if p[:1].isdigit() or p[:2] == "**"
+    ]
+    return [re.sub(r"\\[()]", "$", " ".join(m["text"].split())) for m in matches if m]
+
 
 DEMO_CALL = """import os
 
@@ -127,8 +98,13 @@ if os.environ.get("NBGRADER_EXECUTION") != "autograde":
 
 def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, points: int = 0) -> dict:
     """nbgrader cell metadata (schema 3): locked unless it is a solution cell."""
-    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution,
-            "schema_version": 3}  # fmt: skip
+    meta = {
+        "grade_id": grade_id,
+        "solution": solution,
+        "grade": grade,
+        "locked": not solution,
+        "schema_version": 3,
+    }
     if grade:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -176,7 +152,7 @@ def source_notebook(module: str, source: str, points: dict[str, int]) -> nbforma
     cells += [_code(c, **_meta(f"demo_{i}")) for i, c in enumerate(_chunks(tail_lines, 0, len(tail_lines)))]
     cells.append(_code(DEMO_CALL, **_meta(DEMO_RUN)))
     cells.append(nbformat.v4.new_markdown_cell("## Reflection\n\nAnswer each question in a few sentences."))
-    for number, prompt in enumerate(REFLECTIONS.get(module, ()), 1):
+    for number, prompt in enumerate(reflection_questions(module), 1):
         cells.append(nbformat.v4.new_markdown_cell(f"**Question {number}.** {prompt}"))
         answer = nbformat.v4.new_markdown_cell(
             "YOUR ANSWER HERE",
@@ -195,11 +171,6 @@ def lab_points() -> dict[str, dict[str, int]]:
     for info in catalog():
         out.setdefault(info.lab, {})[info.name] = info.points
     return out
-
-
-def helper_files() -> list[Path]:
-    """The provided modules every lab may import (everything in solutions/ but the labs)."""
-    return [p for p in sorted(SOLUTIONS.glob("*.py")) if not re.match(r"lab\d+_", p.name)]
 
 
 def autograde_steps() -> list[str]:
@@ -281,7 +252,7 @@ def build(course: Path = COURSE, timeout: float | None = None, labs: list[int] |
         folder.mkdir(parents=True)
         source = (SOLUTIONS / f"{module}.py").read_text()
         nbformat.write(source_notebook(module, source, points.get(module, {})), folder / f"{module}.ipynb")
-        for helper in helper_files():
+        for helper in helper_files(SOLUTIONS):
             shutil.copy(helper, folder / helper.name)
         shutil.copy(public.__file__, folder / SELF_CHECK)
         built.append(module)
@@ -312,8 +283,11 @@ def submission_notebook(release: nbformat.NotebookNode, source: str) -> nbformat
         tree, extra = ast.Module(body=[], type_ignores=[]), [source]
     else:
         released = "\n".join(cell.source for cell in release.cells)
-        extra = [segment for node in tree.body if not _provided(node)
-                 and (segment := ast.get_source_segment(source, node) or "") not in released]  # fmt: skip
+        extra = [
+            segment
+            for node in tree.body
+            if not _provided(node) and (segment := ast.get_source_segment(source, node) or "") not in released
+        ]
     defined = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     lines = source.splitlines(keepends=True)
     first = True
@@ -341,8 +315,10 @@ def submit_py(course: Path, student: str, folder: Path) -> list[str]:
             continue
         target = course / "submitted" / student / module
         target.mkdir(parents=True, exist_ok=True)
-        nbformat.write(submission_notebook(nbformat.read(release, as_version=4), path.read_text()),
-                       target / f"{module}.ipynb")  # fmt: skip
+        nbformat.write(
+            submission_notebook(nbformat.read(release, as_version=4), path.read_text()),
+            target / f"{module}.ipynb",
+        )
         submitted.append(module)
     return submitted
 
@@ -376,7 +352,7 @@ def grade_lab_source(
         folder = Path(temporary, "submission")
         folder.mkdir()
         (folder / f"{module}.py").write_text(source, encoding="utf-8")
-        for helper in helper_files():
+        for helper in helper_files(SOLUTIONS):
             shutil.copy(helper, folder / helper.name)
         results = Path(temporary, "results.json")
         command = [
@@ -576,8 +552,12 @@ def write_csv(rows: list[dict[str, object]], path: Path, labs: list[str]) -> Non
     """Rows as CSV with every field quoted as needed (csv module)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["student", "total", "max", *labs, "manual", "problem"],
-                                extrasaction="ignore", restval=0)  # fmt: skip
+        writer = csv.DictWriter(
+            handle,
+            fieldnames=["student", "total", "max", *labs, "manual", "problem"],
+            extrasaction="ignore",
+            restval=0,
+        )
         writer.writeheader()
         writer.writerows(rows)
 

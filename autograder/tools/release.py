@@ -23,6 +23,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from autograder.course import lab_files
 from autograder.tools.stubs import BEGIN, END, ROOT, SOLUTIONS
 
 FILES = (
@@ -32,6 +33,7 @@ FILES = (
     "package-lock.json",
     "CHANGELOG.md",
     "autograder/__init__.py",
+    "autograder/course.py",
     "autograder/public.py",
     ".github/scripts/report_grade.py",
     ".github/workflows/report-grade.yml",
@@ -179,7 +181,7 @@ def solution_bodies() -> dict[str, tuple[str, ...]]:
     """`lab file: function` -> the code lines of that function's solution region in `solutions/`."""
     bodies: dict[str, tuple[str, ...]] = {}
     region: list[str] | None
-    for path in sorted(SOLUTIONS.glob("lab[0-9]_*.py")):
+    for path in lab_files(SOLUTIONS):
         function, region = "", None  # the function being read, and its region's lines while inside one
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("def "):
@@ -206,16 +208,22 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m autograder.tools.release", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "student", help="where to write it")
-    parser.add_argument("--course-repo", metavar="OWNER/NAME",
-                        help="the private course repository that grades the students' pull requests")  # fmt: skip
+    parser.add_argument(
+        "--course-repo",
+        metavar="OWNER/NAME",
+        help="the private course repository that grades the students' pull requests",
+    )
     parser.add_argument("--git", action="store_true", help="make it a git repository with one commit")
     parser.add_argument("--no-figures", action="store_true", help="skip drawing the site's figures (faster)")
     args = parser.parse_args(argv)
     target = build(args.out.resolve(), args.course_repo, figures=not args.no_figures)
     if args.git:
         for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "Course template"]):
-            subprocess.run(["git", "-c", "user.name=course", "-c", "user.email=course@localhost", *command],
-                           cwd=target, check=True)  # fmt: skip
+            subprocess.run(
+                ["git", "-c", "user.name=course", "-c", "user.email=course@localhost", *command],
+                cwd=target,
+                check=True,
+            )
     print(f"Wrote the student repository to {target}")
     if args.course_repo is None:
         print(

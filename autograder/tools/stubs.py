@@ -107,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     expected = expected_exercises()
     present = {path.name for path in EXERCISES.glob("*.py")}
-    stale = sorted(name for name, text in expected.items() if not (EXERCISES / name).is_file()
-                   or (EXERCISES / name).read_text() != text)  # fmt: skip
+    stale = sorted(
+        name
+        for name, text in expected.items()
+        if not (EXERCISES / name).is_file() or (EXERCISES / name).read_text() != text
+    )
     extra = sorted(present - set(expected))
     if args.check:
         for name in stale + extra:
