@@ -290,6 +290,278 @@ def grpo_objective_grad(
     ### END SOLUTION
 
 
+def ratio_objective(
+    logp_new: ArrayLike,
+    logp_old: ArrayLike,
+    advantages: ArrayLike,
+    mask: ArrayLike,
+    method: str = "ppo",
+    clip_low: float = 0.2,
+    clip_high: float = 0.28,
+) -> float:
+    """Return the policy objective (to be maximised) of a 2025 variant of GRPO's clipped surrogate.
+
+    The shapes are those of `grpo_objective`. On response tokens (mask True) let
+    `log_ratio = logp_new - logp_old` and `rho = exp(log_ratio)`; `A_b` is response b's advantage
+    and N the number of response tokens of the batch. The clip range is asymmetric:
+    `clip(x) = clip(x, 1 - clip_low, 1 + clip_high)`.
+
+    - `"ppo"`, with clip-higher (DAPO): per token `min(rho * A_b, clip(rho) * A_b)`, summed over
+      the response tokens and divided by N (the `"token"` aggregation). With
+      `clip_high == clip_low` this is `grpo_objective(..., aggregation="token")`.
+    - `"gspo"` (GSPO): one ratio per response, the *geometric mean* of its token ratios,
+      `s_b = exp(mean of log_ratio over response b's tokens)`, and the objective
+      `mean_b min(s_b * A_b, clip(s_b) * A_b)`. A response of one token has `s_b = rho`.
+    - `"cispo"` (CISPO): the importance weight `w = clip(rho)` is a constant (no gradient flows
+      through it), so the objective is the REINFORCE-style `sum_tokens w * A_b * logp_new / N`,
+      and every token keeps a gradient, `w * A_b / N`, however large its ratio.
+
+    Conventions the grader checks:
+
+    - Values at padding positions are ignored, whatever they hold (nan and inf included).
+    - `"ppo"` and `"gspo"` take the minimum of the two terms (the pessimistic bound).
+    - The geometric mean, not the product: `exp(sum of log_ratio)` grows with the length.
+    - `clip_low` bounds the ratio from below (`1 - clip_low`), `clip_high` from above.
+    - Finite, with no overflow warning, when a positive advantage meets a huge ratio: cap the
+      log-ratio before `exp`, as in `grpo_objective`.
+
+    Args:
+        logp_new: Per-token log-probabilities under the policy being trained, shape (B, T).
+        logp_old: Per-token log-probabilities under the policy that sampled the responses, (B, T).
+        advantages: One advantage per response, shape (B,), shared by its tokens.
+        mask: True on response tokens, False on padding, bool array (B, T).
+        method: `"ppo"`, `"gspo"` or `"cispo"`.
+        clip_low: The ratio's lower bound is `1 - clip_low`, in (0, 1).
+        clip_high: The ratio's upper bound is `1 + clip_high`, > 0 (DAPO: 0.28 with clip_low 0.2).
+
+    Returns:
+        The objective, a Python float.
+
+    Raises:
+        ValueError: If the shapes do not match (`logp_new`, `logp_old`, `mask` of one 2-D shape
+            (B, T), `advantages` of shape (B,)), B = 0, a row of `mask` has no True, `method` is
+            unknown, `clip_low` is outside (0, 1) or `clip_high` <= 0. The message names the
+            offending argument.
+
+    Example:
+        >>> ratio_objective([[0.0, 0.0]], [[0.0, 0.0]], [0.5], [[True, False]], "gspo")
+        0.5
+    """
+    ### BEGIN SOLUTION
+    new = np.asarray(logp_new, dtype=np.float64)
+    old = np.asarray(logp_old, dtype=np.float64)
+    adv = np.asarray(advantages, dtype=np.float64)
+    m = np.asarray(mask, dtype=bool)
+    if new.ndim != 2 or old.shape != new.shape or m.shape != new.shape:
+        raise ValueError(
+            f"logp_new, logp_old and mask must have one 2-D shape (B, T), got {new.shape}, {old.shape}, {m.shape}"
+        )
+    if adv.shape != new.shape[:1]:
+        raise ValueError(f"advantages must have shape (B,) = {new.shape[:1]}, got {adv.shape}")
+    if new.shape[0] == 0:
+        raise ValueError("logp_new holds no response (B = 0)")
+    if not np.all(m.any(axis=1)):
+        raise ValueError("every row of mask needs a True (a response with no token)")
+    if method not in ("ppo", "gspo", "cispo"):
+        raise ValueError(f"method must be 'ppo', 'gspo' or 'cispo', got {method!r}")
+    if not 0 < clip_low < 1:
+        raise ValueError(f"clip_low must be in (0, 1), got {clip_low}")
+    if not clip_high > 0:
+        raise ValueError(f"clip_high must be > 0, got {clip_high}")
+    log_ratio = np.where(m, new, 0.0) - np.where(m, old, 0.0)
+    low, high = np.log1p(-clip_low), np.log1p(clip_high)
+    if method == "gspo":
+        log_s = log_ratio.sum(axis=1) / m.sum(axis=1)
+        capped = np.where(adv >= 0, np.minimum(log_s, high), np.maximum(log_s, low))
+        return float(np.mean(np.exp(capped) * adv))
+    a = np.broadcast_to(adv[:, None], m.shape)
+    if method == "ppo":
+        capped = np.where(a >= 0, np.minimum(log_ratio, high), np.maximum(log_ratio, low))
+        per_token = np.exp(capped) * a
+    else:
+        per_token = np.exp(np.clip(log_ratio, low, high)) * a * np.where(m, new, 0.0)
+    return float(np.sum(np.where(m, per_token, 0.0)) / m.sum())
+    ### END SOLUTION
+
+
+def ratio_objective_grad(
+    logp_new: ArrayLike,
+    logp_old: ArrayLike,
+    advantages: ArrayLike,
+    mask: ArrayLike,
+    method: str = "ppo",
+    clip_low: float = 0.2,
+    clip_high: float = 0.28,
+) -> np.ndarray:
+    """Return the gradient of `ratio_objective` with respect to `logp_new`, shape (B, T).
+
+    With N the number of response tokens, B the number of responses and L_b response b's length:
+
+    - `"ppo"`: `rho * A_b / N` on a token whose unclipped term is the minimum, else 0;
+    - `"gspo"`: every token of response b gets `d s_b / d logp_new[b, t] * A_b / B`, where
+      `s_b` is the geometric mean of the response's ratios (work out `d s_b / d logp_new[b, t]`),
+      when the response's unclipped term is the minimum, else 0;
+    - `"cispo"`: `w * A_b / N` on every response token, `w = clip(rho, 1 - clip_low, 1 + clip_high)`
+      held constant (the stop-gradient of CISPO): no gradient flows through `w`.
+
+    Conventions the grader checks:
+
+    - Where the unclipped and clipped terms are equal (a ratio exactly on a bound), the gradient
+      is the unclipped term's, as in `grpo_objective_grad`; a term clipped strictly below the
+      unclipped one gives exactly 0.0.
+    - Padding positions get exactly 0.0, whatever their values.
+    - For `"ppo"` and `"gspo"` it equals finite differences of `ratio_objective` away from the
+      clip bounds; for `"cispo"`, finite differences of `sum w * A_b * logp_new / N` with `w`
+      frozen at its current value.
+    - Finite, with no overflow warning, when a positive advantage meets a huge ratio.
+
+    Args:
+        logp_new: Per-token log-probabilities under the policy being trained, shape (B, T).
+        logp_old: Per-token log-probabilities under the policy that sampled the responses, (B, T).
+        advantages: One advantage per response, shape (B,).
+        mask: True on response tokens, False on padding, bool array (B, T).
+        method: `"ppo"`, `"gspo"` or `"cispo"`.
+        clip_low: The ratio's lower bound is `1 - clip_low`, in (0, 1).
+        clip_high: The ratio's upper bound is `1 + clip_high`, > 0.
+
+    Returns:
+        The gradient, float64 array of shape (B, T).
+
+    Raises:
+        ValueError: The errors of `ratio_objective`. The message names the offending argument.
+
+    Example:
+        >>> ratio_objective_grad([[0.0, 0.0]], [[0.0, 0.0]], [0.5], [[True, True]], "gspo")
+        array([[0.25, 0.25]])
+    """
+    ### BEGIN SOLUTION
+    ratio_objective(logp_new, logp_old, advantages, mask, method, clip_low, clip_high)  # validates
+    m = np.asarray(mask, dtype=bool)
+    log_ratio = np.where(m, np.asarray(logp_new, dtype=np.float64), 0.0) - np.where(
+        m, np.asarray(logp_old, dtype=np.float64), 0.0
+    )
+    a = np.broadcast_to(np.asarray(advantages, dtype=np.float64)[:, None], m.shape)
+    low, high = np.log1p(-clip_low), np.log1p(clip_high)
+    if method == "cispo":
+        return np.where(m, np.exp(np.clip(log_ratio, low, high)) * a / m.sum(), 0.0)
+    if method == "gspo":
+        lengths = m.sum(axis=1, keepdims=True)
+        log_ratio = np.broadcast_to(log_ratio.sum(axis=1, keepdims=True) / lengths, m.shape)
+        weights = 1.0 / (m.shape[0] * lengths)
+    else:
+        weights = np.full(m.shape, 1.0 / m.sum())
+    unclipped = m & np.where(a >= 0, log_ratio <= high, log_ratio >= low)
+    return np.where(unclipped, weights * np.exp(np.where(unclipped, log_ratio, 0.0)) * a, 0.0)
+    ### END SOLUTION
+
+
+def token_entropy(logits: ArrayLike, mask: ArrayLike) -> float:
+    """Return the mean entropy of the policy's next-token distributions over the response tokens.
+
+    Position `(b, t)` has the distribution `pi = softmax(logits[b, t])` over the V tokens and
+    the entropy `H = -sum_v pi_v * log pi_v` (in nats). The result is the mean of H over the
+    positions where `mask` is True: a sum over them divided by their number, every response token
+    weighing the same (DAPO's `"token"` aggregation). A policy whose entropy falls to 0 has stopped
+    exploring (entropy collapse).
+
+    Conventions the grader checks:
+
+    - Natural logarithm; a uniform distribution over V tokens has entropy `log(V)`, a one-hot
+      distribution 0. Adding a constant to a position's logits changes nothing.
+    - Logits at padding positions (mask False) do not enter the mean.
+    - Finite, with no warning, for logits up to +-1e3: never take `log` of a probability that
+      may underflow to 0. Compute `log pi` as a log-softmax (subtract the maximum, then the
+      log-sum-exp) and use `pi * log pi` with that `log pi`.
+
+    Args:
+        logits: Next-token logits, shape (B, T, V).
+        mask: True on response tokens, bool array (B, T).
+
+    Returns:
+        The mean entropy, a Python float >= 0.
+
+    Raises:
+        ValueError: If `logits` is not 3-D, `mask` is not of shape (B, T) or `mask` has no True.
+            The message names the offending argument.
+
+    Example:
+        >>> round(token_entropy([[[0.0, 0.0], [5.0, 5.0]]], [[True, False]]), 6)  # log 2
+        0.693147
+    """
+    ### BEGIN SOLUTION
+    z = np.asarray(logits, dtype=np.float64)
+    m = np.asarray(mask, dtype=bool)
+    if z.ndim != 3:
+        raise ValueError(f"logits must be 3-D (B, T, V), got shape {z.shape}")
+    if m.shape != z.shape[:2]:
+        raise ValueError(f"mask must have shape (B, T) = {z.shape[:2]}, got {m.shape}")
+    if not m.any():
+        raise ValueError("mask has no True: there is no response token")
+    z = z[m]
+    z = z - z.max(axis=-1, keepdims=True)
+    log_pi = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+    return float(np.mean(-np.sum(np.exp(log_pi) * log_pi, axis=-1)))
+    ### END SOLUTION
+
+
+def entropy_change(logits: ArrayLike, advantages: ArrayLike, lr: float) -> float:
+    """Return the first-order change of a softmax policy's entropy under one policy-gradient step.
+
+    The policy is `pi = softmax(logits)` over K actions and action a has advantage `A(a)`. One
+    exact gradient-ascent step on `E_pi[A]` with learning rate `lr` moves the logits by
+
+        delta(a) = lr * pi(a) * (A(a) - E_pi[A])
+
+    (the gradient of `E_pi[A]` with respect to the logits). Return the entropy's first-order
+    change `grad H . delta`, with `H = -sum_a pi(a) log pi(a)`: differentiate H with respect to
+    the logits, take the dot product with delta, and you will find that the result is minus a
+    covariance under `a ~ pi` (Cui et al. 2025: confident actions with a positive advantage make
+    the entropy fall).
+
+    Conventions the grader checks:
+
+    - It is the first-order term: it matches `(H(logits + h * delta) - H(logits - h * delta)) / (2 h)`
+      for a small h, and it is proportional to `lr`.
+    - It is 0 for a uniform policy and for equal advantages (then delta = 0).
+    - Finite for logits up to +-1e3 (use a log-softmax for `log pi`).
+
+    Args:
+        logits: The policy's logits, shape (K,), K >= 1.
+        advantages: One advantage per action, shape (K,).
+        lr: The learning rate, > 0.
+
+    Returns:
+        The first-order entropy change of the step, a Python float (negative: entropy falls).
+
+    Raises:
+        ValueError: If the shapes differ (or are not 1-D and non-empty), `lr` <= 0, or an input
+            is not finite. The message names the offending argument.
+
+    Example:
+        >>> round(entropy_change([1.0, 0.0], [1.0, 0.0], 1.0), 4)  # the likelier action is rewarded
+        -0.0773
+    """
+    ### BEGIN SOLUTION
+    z = np.asarray(logits, dtype=np.float64)
+    adv = np.asarray(advantages, dtype=np.float64)
+    if z.ndim != 1 or z.size == 0:
+        raise ValueError(f"logits must be 1-D and non-empty (K,), got shape {z.shape}")
+    if adv.shape != z.shape:
+        raise ValueError(f"advantages must have the shape of logits {z.shape}, got {adv.shape}")
+    if not np.all(np.isfinite(z)):
+        raise ValueError("logits must be finite")
+    if not np.all(np.isfinite(adv)):
+        raise ValueError("advantages must be finite")
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be finite and > 0, got {lr}")
+    z = z - z.max()
+    log_pi = z - np.log(np.sum(np.exp(z)))
+    pi = np.exp(log_pi)
+    delta = lr * pi * (adv - pi @ adv)
+    return float(-(pi @ ((log_pi - pi @ log_pi) * delta)))
+    ### END SOLUTION
+
+
 # --- the demo: GRPO on a token-level policy over arithmetic prompts ----------------------------
 
 SEED = 5
