@@ -582,10 +582,33 @@ LR = 8.0
 CLIP_EPS = 0.2
 EVAL_SAMPLES = 4096
 LENGTH_SAMPLES = 1024
-LENGTH_SEEDS = (5, 6, 7)
+LENGTH_SEEDS = tuple(range(5, 15))
 KS = (1, 16, 256)
 CHECKPOINTS = (0, 10, 20, 30, 45, 60)
 AGGREGATIONS = ("sequence", "token", "constant")
+RECIPE_SEEDS = tuple(range(5, 15))
+"""The seeds of the third round's comparisons: one seed's run can go either way."""
+CLIP_HIGH = 0.28
+"""DAPO's upper clip range (its lower one is CLIP_EPS = 0.2)."""
+RECIPES = (
+    {"name": "symmetric", "method": "ppo", "clip_high": CLIP_EPS},
+    {"name": "clip-higher", "method": "ppo", "clip_high": CLIP_HIGH},
+    {"name": "CISPO", "method": "cispo", "clip_high": CLIP_HIGH},
+    {"name": "dynamic", "method": "ppo", "clip_high": CLIP_EPS, "dynamic": True},
+)
+"""The third round's training recipes: `ratio_objective_grad`'s method and clip_high, and whether
+all-equal groups are drawn again (DAPO's dynamic sampling: "dynamic" is the symmetric clip with it)."""
+GSPO_LENGTHS = (2, 8, 32, 128, 512)
+GSPO_DRIFT = 0.1
+"""The standard deviation of each token's log-ratio in the GSPO comparison (a policy that moved)."""
+GSPO_RESPONSES = 2000
+GSPO_CLIPS = (3e-4, 4e-4)
+"""GSPO's own clip range (Zheng et al. 2025)."""
+ENTROPY_PROMPTS = (0, 3)
+ENTROPY_LRS = (0.5, 2.0)
+ENTROPY_STEPS = 4
+DYNAMIC_TRIES = 3
+"""How many times dynamic sampling draws a group again while its rewards are all equal."""
 
 
 def answer_tokens(prompt: str) -> list[int]:
@@ -708,28 +731,57 @@ def evaluate(rng: np.random.Generator, params: dict[str, np.ndarray], samples: i
     }
 
 
+def draw_groups(rng: np.random.Generator, log_probs: np.ndarray, dynamic: bool) -> tuple[dict[str, Any], int]:
+    """GROUP responses per prompt, and how many responses were drawn to get them.
+
+    With `dynamic` (DAPO's dynamic sampling), a group whose rewards are all equal is drawn again,
+    up to DYNAMIC_TRIES times, so that more groups carry a learning signal; every draw is counted.
+    """
+    batch = sample_responses(rng, log_probs, np.repeat(np.arange(len(PROMPTS)), GROUP))
+    drawn = batch["prompts"].size
+    for _ in range(DYNAMIC_TRIES if dynamic else 0):
+        rewards = rewards_of(batch).reshape(len(PROMPTS), GROUP)
+        flat = np.flatnonzero(np.all(rewards == rewards[:, :1], axis=1))
+        if flat.size == 0:
+            break
+        again = sample_responses(rng, log_probs, np.repeat(flat, GROUP))
+        rows = (flat[:, None] * GROUP + np.arange(GROUP)).reshape(-1)
+        for key in ("tokens", "mask", "lengths"):
+            batch[key][rows] = again[key]
+        drawn += again["prompts"].size
+    return batch, drawn
+
+
 def train(
-    aggregation: str, seed: int = SEED, samples: int = EVAL_SAMPLES, verbose: bool = False
+    aggregation: str = "token",
+    seed: int = SEED,
+    samples: int = EVAL_SAMPLES,
+    verbose: bool = False,
+    recipe: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """GRPO from the starting policy; returns the evaluations at CHECKPOINTS and per-step statistics.
 
     Every step samples GROUP responses per prompt from the current policy, scores them with the
-    checker, and takes EPOCHS gradient-ascent steps on the clipped surrogate of that batch.
+    checker, and takes EPOCHS gradient-ascent steps on the surrogate of that batch: GRPO's
+    (`grpo_objective_grad` with `aggregation`), or with a `recipe` of RECIPES, `ratio_objective_grad`.
     """
     rng, eval_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1000)
     params = initial_logits()
-    prompts = np.repeat(np.arange(len(PROMPTS)), GROUP)
-    history: dict[str, Any] = {"evals": {}, "all_right": [], "all_wrong": [], "clip": [], "first_batch": None}
+    statistics = ("all_right", "all_wrong", "clip", "entropy", "zero_gradient", "drawn")
+    history: dict[str, Any] = {"evals": {}, "first_batch": None, **{key: [] for key in statistics}}
+    name = aggregation if recipe is None else recipe["name"]
     for step in range(STEPS + 1):
         if step in CHECKPOINTS:
             history["evals"][step] = evaluate(eval_rng, params, samples)
             if verbose or step == STEPS:
                 pass_1 = history["evals"][step]["pass_k"][:, 0].mean()
-                print(f"  {aggregation!r}, seed {seed}: step {step:3d}, pass@1 {pass_1:.3f}", flush=True)
+                print(f"  {name!r}, seed {seed}: step {step:3d}, pass@1 {pass_1:.3f}", flush=True)
         if step == STEPS:
             return history
         log_probs = policy_log_probs(params)
-        batch = sample_responses(rng, log_probs, prompts)
+        batch, drawn = draw_groups(rng, log_probs, recipe is not None and recipe.get("dynamic", False))
+        history["drawn"].append(drawn)
+        history["entropy"].append(token_entropy(log_probs[_states(batch)], batch["mask"]))
         rewards = rewards_of(batch).reshape(len(PROMPTS), GROUP)
         advantages = group_advantages(rewards).reshape(-1)
         if history["first_batch"] is None:
@@ -737,14 +789,31 @@ def train(
         history["all_right"].append(float(np.mean(np.all(rewards == 1, axis=1))))
         history["all_wrong"].append(float(np.mean(np.all(rewards == 0, axis=1))))
         logp_old = token_log_probs(log_probs, batch)
-        fractions = []
+        fractions, zeros = [], []
+        learning = batch["mask"] & (advantages[:, None] != 0)  # tokens that an unclipped update moves
         for _ in range(EPOCHS):
             log_probs = policy_log_probs(params)
             logp_new = token_log_probs(log_probs, batch)
             fractions.append(clip_fraction(logp_new, logp_old, advantages, batch["mask"]))
-            grad = grpo_objective_grad(logp_new, logp_old, advantages, batch["mask"], CLIP_EPS, aggregation)
+            if recipe is None:
+                grad = grpo_objective_grad(
+                    logp_new, logp_old, advantages, batch["mask"], CLIP_EPS, aggregation
+                )
+            else:
+                grad = ratio_objective_grad(
+                    logp_new,
+                    logp_old,
+                    advantages,
+                    batch["mask"],
+                    recipe["method"],
+                    CLIP_EPS,
+                    recipe["clip_high"],
+                )
+            if learning.any():
+                zeros.append(float(np.sum(learning & (grad == 0)) / learning.sum()))
             ascent_step(params, log_probs, batch, grad)
         history["clip"].append(float(np.mean(fractions[1:])))  # the first epoch is on-policy: rho = 1
+        history["zero_gradient"].append(float(np.mean(zeros[1:])) if len(zeros) > 1 else 0.0)
     return history
 
 
@@ -820,14 +889,203 @@ def show_lengths(runs: dict[str, list[dict[str, Any]]]) -> None:
     ]
     headers = ["step"] + [f"{a} {kind}" for a in AGGREGATIONS for kind in ("wrong", "right")]
     labkit.print_table(headers, rows, ["d", *[".2f"] * 6])
-    rows = [[a, *(run["evals"][STEPS]["wrong_length"] for run in runs[a]),
-             np.mean([run["evals"][STEPS]["pass_k"][:, 0].mean() for run in runs[a]])] for a in AGGREGATIONS]  # fmt: skip
-    labkit.print_table(["aggregation", *(f"wrong, seed {s}" for s in LENGTH_SEEDS), f"pass@1 at step {STEPS}"],
-                       rows, ["", *[".2f"] * len(LENGTH_SEEDS), ".3f"])  # fmt: skip
+    final = np.array([[run["evals"][STEPS]["wrong_length"] for run in runs[a]] for a in AGGREGATIONS])
+    longest = np.argmax(final, axis=0)
+    rows = []
+    for i, a in enumerate(AGGREGATIONS):
+        pass_1 = np.mean([run["evals"][STEPS]["pass_k"][:, 0].mean() for run in runs[a]])
+        grew = final[i] - np.array([run["evals"][0]["wrong_length"] for run in runs[a]])
+        rows.append(
+            [
+                a,
+                np.mean(grew),
+                final[i].min(),
+                final[i].max(),
+                f"{np.sum(longest == i)}/{len(LENGTH_SEEDS)}",
+                pass_1,
+            ]
+        )
+    headers = [
+        "aggregation",
+        "wrong: growth",
+        "lowest seed",
+        "highest seed",
+        "longest of the three",
+        "pass@1",
+    ]
+    labkit.print_table(headers, rows, ["", "+.2f", ".2f", ".2f", "", ".3f"])
     print(
-        f"(means over seeds {', '.join(map(str, LENGTH_SEEDS))} and {LENGTH_SAMPLES} samples per prompt; every"
+        f"(means over seeds {LENGTH_SEEDS[0]}-{LENGTH_SEEDS[-1]} and {LENGTH_SAMPLES} samples per prompt; every aggregation"
     )
-    print(f" aggregation has the same seeds, {STEPS} steps of {EPOCHS} epochs and lr {LR})")
+    print(
+        f" has the same seeds, {STEPS} steps of {EPOCHS} epochs and lr {LR}; growth: wrong answers' mean length at"
+    )
+    print(
+        f" step {STEPS} minus at step 0; longest: the seeds in which its wrong answers are the longest at step {STEPS})"
+    )
+
+
+def seeds_mean(runs: list[dict[str, Any]], key: str, step: int) -> float:
+    """`window_mean` of the statistic `key` at `step`, averaged over the runs (one per seed)."""
+    return float(np.mean([window_mean(run[key], step) for run in runs]))
+
+
+def final_pass(runs: list[dict[str, Any]]) -> np.ndarray:
+    """pass@k for each k of KS at the last step, mean over prompts and runs."""
+    return np.mean([run["evals"][STEPS]["pass_k"].mean(axis=0) for run in runs], axis=0)
+
+
+def show_recipes(recipes: dict[str, list[dict[str, Any]]]) -> None:
+    """Clip-higher and CISPO against the symmetric clip: entropy over training, pass@k, zero gradients."""
+    names = [recipe["name"] for recipe in RECIPES if not recipe.get("dynamic")]
+    labkit.heading(f"Entropy of the sampled tokens during training (mean over {len(RECIPE_SEEDS)} seeds)")
+    rows = [
+        [step, *(np.mean([run["entropy"][min(step, STEPS - 1)] for run in recipes[name]]) for name in names)]
+        for step in CHECKPOINTS
+    ]
+    labkit.print_table(["step", *names], rows, ["d", *[".3f"] * len(names)])
+    print(f"(token_entropy of the batch sampled at the step (at step {STEPS - 1} for {STEPS}), in nats;")
+    print(f" clip_low {CLIP_EPS} everywhere, clip_high {CLIP_EPS} for 'symmetric', {CLIP_HIGH} otherwise)")
+    labkit.heading(f"At step {STEPS}: pass@k, and the tokens that get no gradient")
+    rows = []
+    base = [run["entropy"][-10:] for run in recipes["symmetric"]]
+    for name in names:
+        runs = recipes[name]
+        higher = sum(np.mean(run["entropy"][-10:]) > np.mean(b) for run, b in zip(runs, base, strict=True))
+        zero = float(np.mean([np.mean(run["zero_gradient"]) for run in runs]))
+        rows.append([name, *final_pass(runs), zero, f"{higher}/{len(runs)}" if name != "symmetric" else "-"])
+    headers = ["recipe", *(f"pass@{k}" for k in KS), "zero-gradient tokens", "entropy above symmetric"]
+    labkit.print_table(headers, rows, ["", *[".3f"] * len(KS), ".4f", ""])
+    print(
+        f"(means over seeds {RECIPE_SEEDS[0]}-{RECIPE_SEEDS[-1]}; zero-gradient tokens: the fraction of tokens with a"
+    )
+    print(
+        " non-zero advantage whose gradient is exactly 0, epochs 2-4 of every step; entropy above symmetric:"
+    )
+    print(" the seeds whose last 10 steps have a higher mean entropy than the symmetric clip's, same seed)")
+
+
+def show_dynamic(recipes: dict[str, list[dict[str, Any]]]) -> None:
+    """Dynamic sampling against the same recipe without it: pass@1, groups with no signal, samples drawn."""
+    plain, dynamic = recipes["symmetric"], recipes["dynamic"]
+    labkit.heading(f"Dynamic sampling (all-equal groups drawn again, up to {DYNAMIC_TRIES} times)")
+    rows = []
+    for step in CHECKPOINTS:
+        no_signal = [
+            seeds_mean(runs, "all_right", step) + seeds_mean(runs, "all_wrong", step)
+            for runs in (plain, dynamic)
+        ]
+        pass_1 = [
+            np.mean([run["evals"][step]["pass_k"][:, 0].mean() for run in runs]) for runs in (plain, dynamic)
+        ]
+        drawn = float(np.mean([np.sum(run["drawn"][:step]) for run in dynamic]))
+        rows.append([step, *pass_1, *no_signal, seeds_mean(dynamic, "drawn", step), drawn])
+    headers = [
+        "step",
+        "pass@1 plain",
+        "dynamic",
+        "no signal plain",
+        "dynamic",
+        "drawn per step",
+        "drawn in all",
+    ]
+    labkit.print_table(headers, rows, ["d", ".3f", ".3f", ".2f", ".2f", ".1f", ".0f"])
+    plain_total = STEPS * GROUP * len(PROMPTS)
+    dynamic_total = float(np.mean([np.sum(run["drawn"]) for run in dynamic]))
+    print(
+        f"(means over {len(RECIPE_SEEDS)} seeds; without dynamic sampling every step draws {GROUP * len(PROMPTS)}"
+    )
+    print(
+        f" responses, {plain_total} in all; with it {dynamic_total:.0f}, {dynamic_total / plain_total:.2f} times as many)"
+    )
+
+
+def first_token_policy(params: dict[str, np.ndarray], prompt: int) -> tuple[np.ndarray, np.ndarray]:
+    """The logits of a prompt's first token, and each first token's exact value as its advantage.
+
+    The value of first token a is the probability that the policy then completes the correct answer
+    (0 unless a is the answer's first digit); `entropy_change` subtracts the baseline E_pi[A] itself.
+    """
+    log_probs = policy_log_probs(params)
+    logits = params["shared"][0, BOS] + params["own"][prompt, 0, BOS]
+    answer = answer_tokens(PROMPTS[prompt])
+    rest = sum(log_probs[prompt, t, answer[t - 1], answer[t]] for t in range(1, len(answer)))
+    advantages = np.zeros(VOCAB)
+    advantages[answer[0]] = np.exp(rest)
+    return logits, advantages
+
+
+def entropy_of(logits: np.ndarray) -> float:
+    """The entropy of softmax(logits), through `token_entropy` on a one-token batch."""
+    return token_entropy(logits[None, None], np.ones((1, 1), dtype=bool))
+
+
+def entropy_steps(params: dict[str, np.ndarray]) -> list[list[Any]]:
+    """Rows (prompt, lr, step, entropy, predicted change, measured change) of exact steps on the first token."""
+    rows = []
+    for prompt in ENTROPY_PROMPTS:
+        for lr in ENTROPY_LRS:
+            logits, advantages = first_token_policy(params, prompt)
+            for step in range(ENTROPY_STEPS):
+                pi = np.exp(logits - logits.max())
+                pi /= pi.sum()
+                moved = logits + lr * pi * (advantages - pi @ advantages)
+                predicted = entropy_change(logits, advantages, lr)
+                measured = entropy_of(moved) - entropy_of(logits)
+                rows.append([PROMPTS[prompt], lr, step, entropy_of(logits), predicted, measured])
+                logits = moved
+    return rows
+
+
+def show_entropy_change(rows: list[list[Any]]) -> None:
+    """entropy_change's first-order prediction against the change that one exact step makes."""
+    labkit.heading("entropy_change: predicted and measured entropy change of exact steps on the first token")
+    formats = ["", "g", "d", ".4f", "+.5f", "+.5f"]
+    labkit.print_table(["prompt", "lr", "step", "entropy", "predicted", "measured"], rows, formats)
+    print("(the first token's policy with each token's exact advantage, the probability of then completing")
+    print(" the right answer; each step moves the logits by lr * pi * (A - E_pi[A]))")
+
+
+def gspo_rows(rng: np.random.Generator) -> list[list[Any]]:
+    """For responses of each length: the spread of each kind of ratio, and the fraction without gradient."""
+    rows = []
+    for length in GSPO_LENGTHS:
+        log_ratio = rng.normal(0.0, GSPO_DRIFT, (GSPO_RESPONSES, length))
+        old = np.full(log_ratio.shape, -1.0)
+        advantages = np.where(np.arange(GSPO_RESPONSES) % 2 == 0, 1.0, -1.0)
+        mask = np.ones(log_ratio.shape, dtype=bool)
+        zero = {}
+        for method, clips in (
+            ("ppo", (CLIP_EPS, CLIP_HIGH)),
+            ("gspo", (CLIP_EPS, CLIP_HIGH)),
+            ("small", GSPO_CLIPS),
+        ):
+            grad = ratio_objective_grad(
+                old + log_ratio, old, advantages, mask, "gspo" if method == "small" else method, *clips
+            )
+            zero[method] = float(np.mean(grad == 0))
+        product = log_ratio.sum(axis=1)
+        clipped = np.where(advantages > 0, product > np.log1p(CLIP_HIGH), product < np.log1p(-CLIP_EPS))
+        spreads = (np.std(log_ratio), np.std(log_ratio.mean(axis=1)), np.std(product))
+        rows.append([length, *spreads, zero["ppo"], zero["gspo"], zero["small"], float(np.mean(clipped))])
+    return rows
+
+
+def show_gspo(rows: list[list[Any]]) -> None:
+    """GSPO's sequence ratio against token ratios on responses of very different lengths."""
+    labkit.heading("GSPO against token ratios, responses of very different lengths")
+    headers = ["length", "std log rho", "std log s (GSPO)", "std log product", "zero grad 'ppo'"]
+    headers += ["'gspo'", "'gspo' 3e-4/4e-4", "product clipped"]
+    labkit.print_table(headers, rows, ["d", ".4f", ".4f", ".4f", ".4f", ".4f", ".4f", ".4f"])
+    print(
+        f"({GSPO_RESPONSES} responses per length, each token's log-ratio drawn from N(0, {GSPO_DRIFT}**2), advantages +1 and"
+    )
+    print(
+        f" -1 in turn; clip range [{1 - CLIP_EPS:g}, {1 + CLIP_HIGH:g}] unless stated; zero grad: the fraction of tokens"
+    )
+    print(
+        " whose ratio_objective_grad is exactly 0; product clipped: the responses a product ratio would clip)"
+    )
 
 
 def plot_all(plt: Any, folder: Path, history: dict[str, Any], runs: dict[str, list[dict[str, Any]]]) -> None:
@@ -856,11 +1114,56 @@ def plot_all(plt: Any, folder: Path, history: dict[str, Any], runs: dict[str, li
     labkit.save_figure(fig, folder, "lab5_grpo_weights")
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for aggregation in AGGREGATIONS:
-        ax.plot(CHECKPOINTS, [mean_lengths(runs[aggregation], s, "wrong") for s in CHECKPOINTS], marker="o",
-                label=f"'{aggregation}'")  # fmt: skip
+        lengths = [mean_lengths(runs[aggregation], s, "wrong") for s in CHECKPOINTS]
+        ax.plot(CHECKPOINTS, lengths, marker="o", label=f"'{aggregation}'")
     ax.set(xlabel="training step", ylabel="mean length of wrong answers", title="Length bias")
     ax.legend()
     labkit.save_figure(fig, folder, "lab5_grpo_lengths")
+
+
+def plot_third_round(
+    plt: Any,
+    folder: Path,
+    recipes: dict[str, list[dict[str, Any]]],
+    entropy_rows: list[list[Any]],
+    length_rows: list[list[Any]],
+) -> None:
+    """The third round's figures: entropy over training, entropy_change, GSPO's ratios, dynamic sampling."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, runs in recipes.items():
+        if name != "dynamic":
+            left.plot(np.mean([run["entropy"] for run in runs], axis=0), label=name)
+    left.set(
+        xlabel="training step", ylabel="entropy (nats)", title=f"Entropy, mean of {len(RECIPE_SEEDS)} seeds"
+    )
+    left.legend()
+    predicted, measured = (
+        np.array([row[4] for row in entropy_rows]),
+        np.array([row[5] for row in entropy_rows]),
+    )
+    right.scatter(predicted, measured)
+    line = [min(predicted.min(), measured.min()), max(predicted.max(), measured.max())]
+    right.plot(line, line, linestyle="--", color="grey", label="measured = predicted")
+    right.set(xlabel="entropy_change (first order)", ylabel="measured change", title="One exact step")
+    right.legend()
+    labkit.save_figure(fig, folder, "lab5_grpo_entropy")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    lengths = [row[0] for row in length_rows]
+    labels = ("token ratios ('ppo')", "GSPO, same range", "GSPO, 3e-4 / 4e-4", "product of the ratios")
+    for column, label in enumerate(labels, start=4):
+        left.plot(lengths, [row[column] for row in length_rows], marker="o", label=label)
+    left.set(
+        xscale="log", xlabel="response length (tokens)", ylabel="fraction clipped", title="Ratios and length"
+    )
+    left.legend()
+    for name in ("symmetric", "dynamic"):
+        runs = recipes[name]
+        drawn = np.mean([np.cumsum(run["drawn"]) for run in runs], axis=0)
+        curve = [np.mean([run["evals"][step]["pass_k"][:, 0].mean() for run in runs]) for step in CHECKPOINTS]
+        right.plot([0, *drawn[[step - 1 for step in CHECKPOINTS[1:]]]], curve, marker="o", label=name)
+    right.set(xlabel="responses drawn", ylabel="pass@1", title="Dynamic sampling and its cost")
+    right.legend()
+    labkit.save_figure(fig, folder, "lab5_grpo_third_round")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -871,12 +1174,24 @@ def main(argv: list[str] | None = None) -> None:
     history = train("token", verbose=True)
     print("Training with each aggregation and seed for the length comparison:", flush=True)
     runs = {a: [train(a, seed, LENGTH_SAMPLES) for seed in LENGTH_SEEDS] for a in AGGREGATIONS}
+    print("Training each recipe of the third round over seeds:", flush=True)
+    recipes = {
+        r["name"]: [train(seed=seed, samples=LENGTH_SAMPLES, recipe=r) for seed in RECIPE_SEEDS]
+        for r in RECIPES
+    }
     show_training(history)
     show_weights(history["first_batch"])
     show_lengths(runs)
+    show_recipes(recipes)
+    entropy_rows = entropy_steps(initial_logits())
+    show_entropy_change(entropy_rows)
+    length_rows = gspo_rows(np.random.default_rng(SEED))
+    show_gspo(length_rows)
+    show_dynamic(recipes)
     plt = labkit.plotting() if args.plots else None
     if plt is not None:
         plot_all(plt, args.plots, history, runs)
+        plot_third_round(plt, args.plots, recipes, entropy_rows, length_rows)
 
 
 if __name__ == "__main__":
