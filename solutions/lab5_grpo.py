@@ -992,12 +992,14 @@ def show_dynamic(recipes: dict[str, list[dict[str, Any]]]) -> None:
     labkit.print_table(headers, rows, ["d", ".3f", ".3f", ".2f", ".2f", ".1f", ".0f"])
     plain_total = STEPS * GROUP * len(PROMPTS)
     dynamic_total = float(np.mean([np.sum(run["drawn"]) for run in dynamic]))
+    ratio = dynamic_total / plain_total
     print(
-        f"(means over {len(RECIPE_SEEDS)} seeds; without dynamic sampling every step draws {GROUP * len(PROMPTS)}"
+        f"(means over {len(RECIPE_SEEDS)} seeds; 'no signal' and 'drawn per step' over the 10 steps up to the step;"
     )
     print(
-        f" responses, {plain_total} in all; with it {dynamic_total:.0f}, {dynamic_total / plain_total:.2f} times as many)"
+        f" without dynamic sampling every step draws {GROUP * len(PROMPTS)} responses, {plain_total} in all;"
     )
+    print(f" with it {dynamic_total:.0f}, {ratio:.2f} times as many)")
 
 
 def first_token_policy(params: dict[str, np.ndarray], prompt: int) -> tuple[np.ndarray, np.ndarray]:

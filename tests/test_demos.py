@@ -16,10 +16,23 @@ SEED_NUMBERS = {
     "lab2_reward": ["83.5", "73.5", "63.0", "56.5"],
     "lab3_rlhf": ["58.8", "62.2", "+3.4"],
     "lab4_dpo": ["KL"],
-    "lab5_grpo": ["pass@1", "pass@256", "clip fraction", "all wrong", "factor 1/std", "sequence wrong"],
+    "lab5_grpo": [
+        "pass@1",
+        "pass@256",
+        "clip fraction",
+        "all wrong",
+        "factor 1/std",
+        "sequence wrong",
+        "clip-higher",
+        "CISPO",
+        "zero-gradient tokens",
+        "entropy_change",
+        "std log s (GSPO)",
+        "drawn in all",
+    ],
 }
 # Lab pages whose expected-output blocks (```text fences) must be what the reference demo prints.
-PAGES = {"lab1_sft": "lab1-sft.md", "lab2_reward": "lab2-reward.md"}
+PAGES = {"lab1_sft": "lab1-sft.md", "lab2_reward": "lab2-reward.md", "lab5_grpo": "lab5-grpo.md"}
 
 
 def run(path: Path, *args: str) -> subprocess.CompletedProcess:
