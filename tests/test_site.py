@@ -57,13 +57,16 @@ LAB_PAGES = {
                                       "kl_loss_gradient", "best_of_n_policy"]),
     "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient", "dpo_family_loss",
                                     "dpo_family_loss_grad"]),
-    "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
+    "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad",
+                                      "ratio_objective", "ratio_objective_grad", "token_entropy",
+                                      "entropy_change"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
 CONCEPT_FIGURES = {
     "concepts/": ["concept-pipeline.png"],
     "concepts/sft/": ["concept-loss-mask.png"],
     "concepts/reward-models-rlhf/": ["concept-bradley-terry.png", "concept-reward-kl.png"],
+    "concepts/rl-for-reasoning/": ["concept-rl-pass-at-k.png"],
 }
 # The papers issue 16 asks for, by the identifier their link must carry (arXiv id or DOI).
 REQUIRED_PAPERS = {
@@ -87,6 +90,18 @@ REQUIRED_PAPERS = {
     "DeepSeek-R1": "2501.12948",
     "pass@k": "2107.03374",
     "Yue et al. 2025": "2504.13837",
+    # Issue 27: RL for reasoning, and the instruction tuning that came before InstructGPT.
+    "FLAN": "2109.01652",
+    "T0": "2110.08207",
+    "o1": "learning-to-reason-with-llms/",
+    "Self-consistency": "2203.11171",
+    "Snell et al. 2024": "2408.03314",
+    "Lightman et al. 2023": "2305.20050",
+    "Baker et al. 2025": "2503.11926",
+    "Rubrics as Rewards": "2507.17746",
+    "Cui et al. 2025": "2505.22617",
+    "GSPO": "2507.18071",
+    "MiniMax-M1/CISPO": "2506.13585",
 }
 MIN_TEXT_PX = 11  # the smallest text a figure may show at its rendered width
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
