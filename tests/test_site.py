@@ -372,6 +372,38 @@ def test_home_page_and_concepts_render(browser: Any, site_url: str) -> None:
     page.close()
 
 
+# Runs in the page: the display equations whose box sticks out of the window, and how far the
+# page itself scrolls sideways.
+NARROW_REPORT = """() => {
+    const displays = [...document.querySelectorAll("article div.arithmatex")];
+    return {
+        displays: displays.length,
+        outside: displays.filter((d) => d.getBoundingClientRect().right > window.innerWidth + 1)
+            .map((d) => d.textContent.slice(0, 60)),
+        scrolling: displays.filter((d) => d.scrollWidth > d.clientWidth + 1).length,
+        pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+    };
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*(path for path, _ in LAB_PAGES.values()), "concepts/rl-for-reasoning/", "concepts/reward-models-rlhf/"],
+)
+def test_display_equations_fit_a_400px_screen(browser: Any, site_url: str, path: str) -> None:
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    page.goto(site_url + path, wait_until="networkidle")
+    page.wait_for_selector("article .katex")
+    report = page.evaluate(NARROW_REPORT)
+    page.close()
+    assert not report["outside"], (
+        f"{path}: display equations wider than a 400 px screen: {report['outside'][:3]}"
+    )
+    assert report["pageOverflow"] <= 1, (
+        f"{path}: the page scrolls sideways by {report['pageOverflow']} px at 400 px"
+    )
+
+
 def test_search_finds_bradley(browser: Any, site_url: str) -> None:
     page = open_page(browser, site_url)
     page.locator("input.md-search__input").click()
