@@ -1,17 +1,21 @@
 """Lab 5: Reinforcement learning from verifiable rewards with GRPO.
 
-The reasoning-model recipe since 2025 is SFT, then preference tuning, then reinforcement learning
-against a *program* that checks each answer: the reward is verifiable (1 correct, 0 wrong), so no
-reward model can be over-optimised. GRPO (Group Relative Policy Optimisation) is the algorithm:
-sample a group of G answers per prompt, score each with the checker, turn the rewards into
-advantages by comparing every answer with the rest of its group (no value network), and take
-several epochs of PPO-style clipped steps on the sampled batch.
+Reasoning models (OpenAI's o1 in September 2024, DeepSeek-R1 in January 2025) add a stage to SFT
+and preference tuning: reinforcement learning against a *program* that checks each answer. The
+reward is verifiable (1 correct, 0 wrong), so there is no learned reward model whose errors the
+policy could exploit (the checker's own loopholes remain). GRPO (Group Relative Policy
+Optimisation) is the algorithm: sample a group of G answers per prompt, score each with the
+checker, turn the rewards into advantages by comparing every answer with the rest of its group
+(no value network), and take several epochs of PPO-style clipped steps on the sampled batch.
 
 You implement the group advantages (GRPO's and Dr. GRPO's), the unbiased pass@k estimator used to
 evaluate such models, the clipped surrogate with its three ways of averaging over tokens, and its
-gradient. The demo trains a small token-level policy on arithmetic prompts and shows the known
-effects: pass@1 rising, groups that carry no signal, std normalisation reweighting prompts by
-difficulty, and the length bias of averaging each response over its own length.
+gradient; then the 2025 variants of the surrogate (DAPO's clip-higher, GSPO, CISPO) with their
+gradient, the policy's mean token entropy, and the first-order entropy change of one
+policy-gradient step. The demo trains a small token-level policy on arithmetic prompts and shows
+the known effects: pass@1 rising, groups that carry no signal, std normalisation reweighting
+prompts by difficulty, the length bias of averaging each response over its own length, and the
+second round's comparisons (entropy under each clip, GSPO's ratio by length, dynamic sampling).
 
 Every `ValueError` a function raises has a message that names the offending argument.
 """
