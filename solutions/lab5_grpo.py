@@ -594,7 +594,7 @@ RECIPE_SEEDS = tuple(range(5, 15))
 """The seeds of the third round's comparisons: one seed's run can go either way."""
 CLIP_HIGH = 0.28
 """DAPO's upper clip range (its lower one is CLIP_EPS = 0.2)."""
-RECIPES = (
+RECIPES: tuple[dict[str, Any], ...] = (
     {"name": "symmetric", "method": "ppo", "clip_high": CLIP_EPS},
     {"name": "clip-higher", "method": "ppo", "clip_high": CLIP_HIGH},
     {"name": "CISPO", "method": "cispo", "clip_high": CLIP_HIGH},
