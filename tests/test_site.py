@@ -372,15 +372,17 @@ def test_home_page_and_concepts_render(browser: Any, site_url: str) -> None:
     page.close()
 
 
-# Runs in the page: the display equations whose box sticks out of the window, and how far the
-# page itself scrolls sideways.
+# Runs in the page: the display equations whose box sticks out of the window, those too wide for
+# their box that were not scaled down first (katex-render.js), and how far the page scrolls sideways.
 NARROW_REPORT = """() => {
     const displays = [...document.querySelectorAll("article div.arithmatex")];
     return {
         displays: displays.length,
         outside: displays.filter((d) => d.getBoundingClientRect().right > window.innerWidth + 1)
             .map((d) => d.textContent.slice(0, 60)),
-        scrolling: displays.filter((d) => d.scrollWidth > d.clientWidth + 1).length,
+        unscaled: displays.filter((d) => d.scrollWidth > d.clientWidth + 1)
+            .filter((d) => !d.querySelector(".katex-display > .katex").style.fontSize)
+            .map((d) => d.textContent.slice(0, 60)),
         pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
     };
 }"""
@@ -391,14 +393,17 @@ NARROW_REPORT = """() => {
     [*(path for path, _ in LAB_PAGES.values()), "concepts/rl-for-reasoning/", "concepts/reward-models-rlhf/"],
 )
 def test_display_equations_fit_a_400px_screen(browser: Any, site_url: str, path: str) -> None:
-    page = browser.new_page(viewport={"width": 400, "height": 800})
+    page = browser.new_page()
+    page.set_viewport_size({"width": 400, "height": 800})
     page.goto(site_url + path, wait_until="networkidle")
     page.wait_for_selector("article .katex")
+    page.evaluate("document.fonts.ready.then(() => new Promise((done) => requestAnimationFrame(done)))")
     report = page.evaluate(NARROW_REPORT)
     page.close()
     assert not report["outside"], (
         f"{path}: display equations wider than a 400 px screen: {report['outside'][:3]}"
     )
+    assert not report["unscaled"], f"{path}: too wide and not scaled down first: {report['unscaled'][:3]}"
     assert report["pageOverflow"] <= 1, (
         f"{path}: the page scrolls sideways by {report['pageOverflow']} px at 400 px"
     )

@@ -29,15 +29,16 @@ function fitDisplays(root) {
     if (!formula) continue;
     formula.style.fontSize = "";
     if (element.scrollWidth <= element.clientWidth) continue;
-    const scale = Math.max(element.clientWidth / element.scrollWidth, MIN_SCALE);
+    const scale = Math.max((0.98 * element.clientWidth) / element.scrollWidth, MIN_SCALE);
     formula.style.fontSize = `${parseFloat(getComputedStyle(formula).fontSize) * scale}px`;
   }
 }
 
 // Material for MkDocs emits document$ on every page load (instant navigation included).
+// The widths are measured once KaTeX's fonts have loaded: before, the formulas are narrower.
 document$.subscribe(({ body }) => {
   typeset(body);
-  fitDisplays(body);
+  document.fonts.ready.then(() => fitDisplays(body));
 });
 window.addEventListener("resize", () => fitDisplays(document.body));
 
