@@ -1,6 +1,6 @@
 """The concept chapters' figures, drawn at build time by `docs/build_site.py` (never committed).
 
-    python docs/figures.py DIR    # write the four PNG files into DIR
+    python docs/figures.py DIR    # write the five PNG files into DIR
 
 - `concept-pipeline.png`: the post-training pipeline, base model to SFT to preference tuning
   (reward model + RLHF, or DPO) to RL with verifiable rewards (GRPO).
@@ -10,6 +10,9 @@
   loss -log sigmoid that a reward model minimises.
 - `concept-reward-kl.png`: the reward-KL frontier of the KL-regularised optimum
   pi* ∝ pi_ref * exp(r / beta) over beta, on a six-response example, against a naive mixture.
+- `concept-rl-pass-at-k.png`: pass@k against k for a toy base model and the same model after
+  RL-like sharpening (problems it solves often gain, problems it solves rarely lose), the
+  crossing that Yue et al. (2025) measured on real models.
 
 Every figure is drawn 8 inches wide at `DPI`, with text of at least `MIN_FONT_PT` points, so at
 the site's text width (about 720 px) no text is smaller than 11 px; the browser test checks it.
@@ -35,6 +38,24 @@ REF_PROBS = np.array([0.30, 0.25, 0.20, 0.15, 0.07, 0.03])
 REWARDS = np.array([0.2, 0.5, 0.1, 0.8, 0.4, 1.0])
 BETAS = np.geomspace(0.03, 10.0, 60)
 MARKED_BETAS = (0.05, 0.1, 0.3, 1.0)
+
+# The pass@k toy: 200 problems whose base success rates are spread like q**3 (most are hard), and
+# RL modelled as sharpening on the logit scale around SHARPEN_AT: logit(p') = SHARPEN * (logit(p)
+# - logit(c)) + logit(c). An illustration of the mechanism, not a measurement.
+BASE_RATES = ((np.arange(200) + 0.5) / 200) ** 3
+SHARPEN, SHARPEN_AT = 2.0, 0.05
+PASS_KS = np.unique(np.geomspace(1, 1024, 41).round())
+
+
+def sharpened(p: np.ndarray) -> np.ndarray:
+    """The toy RL model's success rates: p's log-odds stretched by SHARPEN around SHARPEN_AT."""
+    at = np.log(SHARPEN_AT / (1 - SHARPEN_AT))
+    return 1 / (1 + np.exp(-(SHARPEN * (np.log(p / (1 - p)) - at) + at)))
+
+
+def pass_curve(rates: np.ndarray) -> np.ndarray:
+    """pass@k for each k of PASS_KS: the mean over problems of 1 - (1 - p)**k (exact, k independent draws)."""
+    return np.array([np.mean(1 - (1 - rates) ** k) for k in PASS_KS])
 
 
 def kl(p: np.ndarray, q: np.ndarray) -> float:
@@ -245,11 +266,38 @@ def reward_kl(plt):
     return fig
 
 
+def rl_pass_at_k(plt):
+    """pass@k of the toy base model and its sharpened (RL) version, and the sharpening itself."""
+    tuned = sharpened(BASE_RATES)
+    base_curve, tuned_curve = pass_curve(BASE_RATES), pass_curve(tuned)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.8))
+    left.plot(PASS_KS, base_curve, color=BLUE, lw=2.2, label="base model")
+    left.plot(PASS_KS, tuned_curve, color=ORANGE, lw=2.2, ls="--", label="after RL (toy)")
+    left.set_xscale("log", base=2)
+    left.set_xlabel("k (samples per problem)")
+    left.set_ylabel("pass@k")
+    left.set_title("RL wins at k = 1, loses at large k")
+    left.legend(loc="lower right", frameon=False)
+    right.plot(BASE_RATES, tuned, "o", color=ORANGE, ms=3.5, label="one problem")
+    right.plot([0, 1], [0, 1], color=GREY, ls=":", lw=1.2, label="unchanged")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel("base success rate")
+    right.set_ylabel("success rate after RL")
+    right.set_title("Sharpening")
+    right.legend(loc="upper left", frameon=False)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {
     "concept-pipeline.png": pipeline,
     "concept-loss-mask.png": loss_mask,
     "concept-bradley-terry.png": bradley_terry,
     "concept-reward-kl.png": reward_kl,
+    "concept-rl-pass-at-k.png": rl_pass_at_k,
 }
 
 

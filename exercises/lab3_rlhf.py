@@ -910,6 +910,7 @@ def _fitted_proxy_section(ref_logits: np.ndarray, plt, folder) -> None:
     ref = np.exp(ref_logits)
     rng = np.random.default_rng(11)
     rows, mean_curves = [], {}
+    example = None  # the first proxy that falls: its own score and the true reward along its curve
     for comparisons in COMPARISON_COUNTS:
         peaks, peak_rewards, final_rewards, curves = [], [], [], []
         for _ in range(PROXIES_PER_COUNT):
@@ -921,6 +922,10 @@ def _fitted_proxy_section(ref_logits: np.ndarray, plt, folder) -> None:
             peak_rewards.append(curve[best, 1])
             final_rewards.append(curve[0, 1])  # the smallest beta: optimised hardest
             curves.append(curve)
+            if example is None and curve[best, 1] - curve[0, 1] > 0.05:
+                # the proxy's score, shifted to agree with the true reward at pi_ref (its offset is a convention)
+                scores = np.array([pi @ proxy for pi in policies]) - ref @ proxy + ref @ TRUE_REWARDS
+                example = (comparisons, curve, scores)
         fall = np.array(peak_rewards) - np.array(final_rewards)
         mean_curves[comparisons] = np.mean(curves, axis=0)
         rows.append(
@@ -945,12 +950,20 @@ def _fitted_proxy_section(ref_logits: np.ndarray, plt, folder) -> None:
         "proxies fall after their peak; from 400 on, none does in this toy, whose KL cannot exceed 2.303."
     )
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, (left, ax) = plt.subplots(1, 2, figsize=(11, 4))
+        if example is not None:
+            comparisons, curve, scores = example
+            left.plot(curve[:, 0], scores, "--", label="the proxy's own score")
+            left.plot(curve[:, 0], curve[:, 1], "-", label="true reward")
+            left.set_xlabel("KL(pi* || pi_ref)")
+            left.set_ylabel("reward under pi*(proxy, beta)")
+            left.set_title(f"One proxy ({comparisons} comparisons) that falls")
+            left.legend()
         for (comparisons, curve), style in zip(mean_curves.items(), ("-", "--", "-.", ":"), strict=True):
             ax.plot(curve[:, 0], curve[:, 1], style, label=f"{comparisons} comparisons")
         ax.set_xlabel("KL(pi* || pi_ref), mean over the proxies")
         ax.set_ylabel("true reward under pi*(proxy, beta), mean")
-        ax.set_title("Optimising fitted proxies: more data, more true reward")
+        ax.set_title("Mean over proxies: more data, more true reward")
         ax.legend()
         print(f"wrote {labkit.save_figure(fig, folder, 'lab3_overoptimisation')}")
 

@@ -56,6 +56,7 @@ CONCEPT_FIGURES = {
     "concepts/": ["concept-pipeline.png"],
     "concepts/sft/": ["concept-loss-mask.png"],
     "concepts/reward-models-rlhf/": ["concept-bradley-terry.png", "concept-reward-kl.png"],
+    "concepts/rl-for-reasoning/": ["concept-rl-pass-at-k.png"],
 }
 # The papers issue 16 asks for, by the identifier their link must carry (arXiv id or DOI).
 REQUIRED_PAPERS = {
@@ -86,6 +87,18 @@ REQUIRED_PAPERS = {
     "Guo et al. 2024 (OAIF)": "2402.04792",
     "Xu et al. 2024": "2404.10719",
     "Self-rewarding LMs": "2401.10020",
+    # Issue 27: RL for reasoning, and the instruction tuning that came before InstructGPT.
+    "FLAN": "2109.01652",
+    "T0": "2110.08207",
+    "o1": "learning-to-reason-with-llms/",
+    "Self-consistency": "2203.11171",
+    "Snell et al. 2024": "2408.03314",
+    "Lightman et al. 2023": "2305.20050",
+    "Baker et al. 2025": "2503.11926",
+    "Rubrics as Rewards": "2507.17746",
+    "Cui et al. 2025": "2505.22617",
+    "GSPO": "2507.18071",
+    "MiniMax-M1/CISPO": "2506.13585",
 }
 MIN_TEXT_PX = 11  # the smallest text a figure may show at its rendered width
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
@@ -393,6 +406,43 @@ def test_home_page_and_concepts_render(browser: Any, site_url: str) -> None:
     page.wait_for_selector("article .katex")
     assert page.locator("article .admonition.success").count() == 1, "a concept page ends with its key idea"
     page.close()
+
+
+# Runs in the page: the display equations whose box sticks out of the window, those too wide for
+# their box that were not scaled down first (katex-render.js), and how far the page scrolls sideways.
+NARROW_REPORT = """() => {
+    const displays = [...document.querySelectorAll("article div.arithmatex")];
+    return {
+        displays: displays.length,
+        outside: displays.filter((d) => d.getBoundingClientRect().right > window.innerWidth + 1)
+            .map((d) => d.textContent.slice(0, 60)),
+        unscaled: displays.filter((d) => d.scrollWidth > d.clientWidth + 1)
+            .filter((d) => !d.querySelector(".katex-display > .katex").style.fontSize)
+            .map((d) => d.textContent.slice(0, 60)),
+        pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+    };
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*map(lab_url, LAB_MODULES.values()), "concepts/rl-for-reasoning/", "concepts/reward-models-rlhf/"],
+)
+def test_display_equations_fit_a_400px_screen(browser: Any, site_url: str, path: str) -> None:
+    page = browser.new_page()
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(site_url + path, wait_until="networkidle")
+    page.wait_for_selector("article .katex")
+    page.evaluate("document.fonts.ready.then(() => new Promise((done) => requestAnimationFrame(done)))")
+    report = page.evaluate(NARROW_REPORT)
+    page.close()
+    assert not report["outside"], (
+        f"{path}: display equations wider than a 400 px screen: {report['outside'][:3]}"
+    )
+    assert not report["unscaled"], f"{path}: too wide and not scaled down first: {report['unscaled'][:3]}"
+    assert report["pageOverflow"] <= 1, (
+        f"{path}: the page scrolls sideways by {report['pageOverflow']} px at 400 px"
+    )
 
 
 def test_search_finds_bradley(browser: Any, site_url: str) -> None:

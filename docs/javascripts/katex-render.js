@@ -18,8 +18,29 @@ function typeset(root) {
   }
 }
 
+// A display equation wider than the text column (a phone is about 400 px wide) is scaled down to
+// fit, to no less than MIN_SCALE of its size; what is still too wide scrolls sideways inside its
+// own box (extra.css), so the page itself never scrolls sideways.
+const MIN_SCALE = 0.6;
+
+function fitDisplays(root) {
+  for (const element of root.querySelectorAll("div.arithmatex")) {
+    const formula = element.querySelector(".katex-display > .katex");
+    if (!formula) continue;
+    formula.style.fontSize = "";
+    if (element.scrollWidth <= element.clientWidth) continue;
+    const scale = Math.max((0.98 * element.clientWidth) / element.scrollWidth, MIN_SCALE);
+    formula.style.fontSize = `${parseFloat(getComputedStyle(formula).fontSize) * scale}px`;
+  }
+}
+
 // Material for MkDocs emits document$ on every page load (instant navigation included).
-document$.subscribe(({ body }) => typeset(body));
+// The widths are measured once KaTeX's fonts have loaded: before, the formulas are narrower.
+document$.subscribe(({ body }) => {
+  typeset(body);
+  document.fonts.ready.then(() => fitDisplays(body));
+});
+window.addEventListener("resize", () => fitDisplays(document.body));
 
 // Search previews are plain text cut from the pages, so they hold the raw \( ... \) of the
 // maths: typeset the complete formulas among them whenever the result list changes

@@ -414,3 +414,133 @@ def grpo_objective_grad(logp_new, logp_old, advantages, mask, clip_eps=0.2, aggr
         "constant": 1.0 / m.size,
     }[aggregation]
     return np.where(active, weights * rho * a, 0.0)
+
+
+# --- correct: the third round's functions -------------------------------------------------------
+
+
+@correct("loops")
+def ratio_objective(logp_new, logp_old, advantages, mask, method="ppo", clip_low=0.2, clip_high=0.28):
+    import math
+
+    _reference.ratio_objective(logp_new, logp_old, advantages, mask, method, clip_low, clip_high)
+    new, old = np.asarray(logp_new, dtype=float), np.asarray(logp_old, dtype=float)
+    adv, m = np.asarray(advantages, dtype=float), np.asarray(mask, dtype=bool)
+
+    def clipped_term(log_rho, a):  # min(rho * A, clip(rho) * A), without overflow
+        if a >= 0:
+            return math.exp(min(log_rho, math.log1p(clip_high))) * a
+        return math.exp(max(log_rho, math.log1p(-clip_low))) * a
+
+    total, tokens = 0.0, 0
+    for b in range(m.shape[0]):
+        logs = [new[b, t] - old[b, t] for t in range(m.shape[1]) if m[b, t]]
+        if method == "gspo":
+            total += clipped_term(sum(logs) / len(logs), adv[b]) / m.shape[0]
+            continue
+        for t in range(m.shape[1]):
+            if m[b, t]:
+                tokens += 1
+                if method == "ppo":
+                    total += clipped_term(new[b, t] - old[b, t], adv[b])
+                else:
+                    log_w = min(max(new[b, t] - old[b, t], math.log1p(-clip_low)), math.log1p(clip_high))
+                    total += math.exp(log_w) * adv[b] * new[b, t]
+    return total if method == "gspo" else total / tokens
+
+
+@correct("loops")
+def ratio_objective_grad(logp_new, logp_old, advantages, mask, method="ppo", clip_low=0.2, clip_high=0.28):
+    import math
+
+    _reference.ratio_objective(logp_new, logp_old, advantages, mask, method, clip_low, clip_high)
+    new, old = np.asarray(logp_new, dtype=float), np.asarray(logp_old, dtype=float)
+    adv, m = np.asarray(advantages, dtype=float), np.asarray(mask, dtype=bool)
+    grad = np.zeros(new.shape)
+    n_tokens, n_responses = int(m.sum()), m.shape[0]
+    low, high = math.log1p(-clip_low), math.log1p(clip_high)
+    for b in range(n_responses):
+        positions = [t for t in range(m.shape[1]) if m[b, t]]
+        log_s = sum(new[b, t] - old[b, t] for t in positions) / len(positions)
+        for t in positions:
+            log_rho = log_s if method == "gspo" else new[b, t] - old[b, t]
+            if method == "cispo":
+                grad[b, t] = math.exp(min(max(log_rho, low), high)) * adv[b] / n_tokens
+            elif (adv[b] >= 0 and log_rho <= high) or (adv[b] < 0 and log_rho >= low):
+                weight = 1 / (n_responses * len(positions)) if method == "gspo" else 1 / n_tokens
+                grad[b, t] = weight * math.exp(log_rho) * adv[b]
+    return grad
+
+
+@correct("loops")
+def token_entropy(logits, mask):
+    import math
+
+    _reference.token_entropy(logits, mask)
+    z, m = np.asarray(logits, dtype=float), np.asarray(mask, dtype=bool)
+    total, count = 0.0, 0
+    for b, t in zip(*np.nonzero(m), strict=True):
+        row = [float(v) for v in z[b, t]]
+        top = max(row)
+        log_norm = top + math.log(sum(math.exp(v - top) for v in row))
+        total -= sum(math.exp(v - log_norm) * (v - log_norm) for v in row)
+        count += 1
+    return total / count
+
+
+@correct("loops")
+def entropy_change(logits, advantages, lr):
+    import math
+
+    _reference.entropy_change(logits, advantages, lr)
+    z, a = [float(v) for v in logits], [float(v) for v in advantages]
+    top = max(z)
+    log_norm = top + math.log(sum(math.exp(v - top) for v in z))
+    log_pi = [v - log_norm for v in z]
+    pi = [math.exp(v) for v in log_pi]
+    entropy = -sum(p * lp for p, lp in zip(pi, log_pi, strict=True))
+    mean_a = sum(p * v for p, v in zip(pi, a, strict=True))
+    # grad H . delta, with dH / dz_j = -pi_j (log pi_j + H) and delta_j = lr pi_j (A_j - E[A])
+    return sum(-p * (lp + entropy) * lr * p * (v - mean_a) for p, lp, v in zip(pi, log_pi, a, strict=True))
+
+
+@correct("log-space")
+def ratio_objective(logp_new, logp_old, advantages, mask, method="ppo", clip_low=0.2, clip_high=0.28):
+
+    value = _reference.ratio_objective(logp_new, logp_old, advantages, mask, method, clip_low, clip_high)
+    if method != "gspo":
+        return value
+    # GSPO in log space: log s_b is the mean log-ratio; the clipped term is sign(A) exp(log cap + log|A|)
+    m = np.asarray(mask, dtype=bool)
+    log_ratio = np.where(m, np.asarray(logp_new, dtype=float), 0.0) - np.where(
+        m, np.asarray(logp_old, dtype=float), 0.0
+    )
+    log_s = np.einsum("bt,b->b", log_ratio, 1.0 / m.sum(axis=1))
+    adv = np.asarray(advantages, dtype=float)
+    log_cap = np.where(
+        adv >= 0, np.minimum(log_s, np.log1p(clip_high)), np.maximum(log_s, np.log1p(-clip_low))
+    )
+    return float(np.mean(np.sign(adv) * np.exp(log_cap + np.log(np.abs(adv) + (adv == 0)))))
+
+
+@correct("log-space")
+def token_entropy(logits, mask):
+
+    _reference.token_entropy(logits, mask)
+    z = np.asarray(logits, dtype=float)[np.asarray(mask, dtype=bool)]
+    log_norm = np.logaddexp.reduce(z - z.max(axis=-1, keepdims=True), axis=-1) + z.max(axis=-1)
+    pi = np.exp(z - log_norm[:, None])
+    # H = log Z - E_pi[z]
+    return float(np.mean(log_norm - np.sum(pi * z, axis=-1)))
+
+
+@correct("log-space")
+def entropy_change(logits, advantages, lr):
+
+    _reference.entropy_change(logits, advantages, lr)
+    z, a = np.asarray(logits, dtype=float), np.asarray(advantages, dtype=float)
+    log_pi = z - np.logaddexp.reduce(z)
+    pi = np.exp(log_pi)
+    delta = lr * pi * (a - pi @ a)
+    # -Cov_pi(log pi, delta) = -(E[log pi * delta] - E[log pi] E[delta])
+    return float(-(pi @ (log_pi * delta) - (pi @ log_pi) * (pi @ delta)))

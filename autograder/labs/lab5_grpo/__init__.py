@@ -7,15 +7,18 @@ importing a topic module registers its properties:
 - `pass_at_k`: the unbiased pass@k estimator;
 - `objective`: `grpo_objective`, the clipped surrogate and its three aggregations;
 - `gradient`: `grpo_objective_grad`;
+- `ratios`: `ratio_objective` and `ratio_objective_grad`, clip-higher, GSPO and CISPO;
+- `entropy`: `token_entropy` and `entropy_change`;
+- `catalogue`: the known mistakes, with their hints;
 - `strategies`: the Hypothesis strategies they share.
 """
 
 from __future__ import annotations
 
-from autograder.labs.lab5_grpo import advantages, gradient, objective, pass_at_k
+from autograder.labs.lab5_grpo import advantages, entropy, gradient, objective, pass_at_k, ratios
 from autograder.labs.lab5_grpo.lab import LAB
 
-TOPICS = (advantages, pass_at_k, objective, gradient)
+TOPICS = (advantages, pass_at_k, objective, gradient, ratios, entropy)
 """The modules whose import registers the properties (named here so that the import is used)."""
 
 __all__ = ["LAB", "TOPICS"]
