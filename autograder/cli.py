@@ -59,6 +59,8 @@ def build_parser() -> Parser:
                         help="grade up to N labs at once (default: the number of CPUs)")  # fmt: skip
     parser.add_argument("--watch", action="store_true",
                         help="re-grade a lab each time you save its file (Ctrl-C to stop)")  # fmt: skip
+    parser.add_argument("--verbose", action="store_true",
+                        help="show every failing property in full (by default one a function, the others one line each)")  # fmt: skip
     parser.add_argument("--isolation", choices=("auto", "jail", "process"), default="auto",
                         help="run your code in a bubblewrap jail (jail), in plain processes (process), "
                         "or in the jail where bubblewrap can run (auto, the default)")  # fmt: skip
@@ -167,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             grade_submission(args.submission, labs, args.timeout, jobs=args.jobs, jailed=jailed),
             time.perf_counter() - started,
             isolation=isolation,
+            verbose=args.verbose,
         )
     except KeyboardInterrupt:
         print("python -m autograder: interrupted", file=sys.stderr)

@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
 from autograder import checks
+from autograder.catalogue import CATALOGUES, Mistake, Result, matching, run, same, structural
 from autograder.checks import PropertyFailed
 from autograder.formatting import call_literal, describe, short
 from autograder.sandbox import Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule, Outcome
@@ -55,6 +56,8 @@ FUNCTION_BUDGET = 15
 """A function's calls may take this many times its per-call limit in all (it bounds the run)."""
 MAX_FEEDBACK = 6000
 """Characters kept of one property's feedback."""
+DIAGNOSED_CALLS = 8
+"""The last calls of a failing example whose values are matched against the known mistakes."""
 FunctionState = Literal["graded", "not implemented", "stopped"]
 """How a function's grading ended: every property ran, it is a stub, or an abort stopped it."""
 
@@ -117,6 +120,8 @@ class LearnerFunction:
         self.lab_functions = lab_functions
         self.reference: Callable[..., Any] | None = None
         """The reference function, to describe what was expected of an unusable value."""
+        self.mistakes: list[Mistake] = []
+        """The catalogue's known mistakes of this function, matched against a failing example."""
         self.calls: list[Call] = []
         self.outcomes: list[Outcome] = []
         self.seconds = 0.0
@@ -164,14 +169,14 @@ class LearnerFunction:
         """The value of an outcome; an exception, an unreadable value or an in-place change fails."""
         if outcome.kind == "raised":
             raise PropertyFailed(f"raised {outcome.exception_type}: {outcome.message}",
-                                 hint="this input is valid: the function should return a result")  # fmt: skip
+                                 hint="this input is valid: the function should return a result", proven=True)  # fmt: skip
         if outcome.kind == "unsendable":
             raise PropertyFailed(f"returned {outcome.message}, which the grader cannot read",
-                                 hint="return numpy arrays, floats, tuples or dicts as the docstring says")  # fmt: skip
+                                 hint="return numpy arrays, floats, tuples or dicts as the docstring says", proven=True)  # fmt: skip
         if outcome.mutated:
             changed = ", ".join(self._parameter(m) for m in outcome.mutated)
             raise PropertyFailed(f"modified its input ({changed}) in place",
-                                 hint="work on a copy (`x = np.array(x, dtype=float)`) or build new arrays")  # fmt: skip
+                                 hint="work on a copy (`x = np.array(x, dtype=float)`) or build new arrays", proven=True)  # fmt: skip
         return outcome.value
 
     def _parameter(self, label: str) -> str:
@@ -297,6 +302,8 @@ class PropertyResult:
     points: int
     passed: bool
     feedback: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    """The hints of the known mistakes the learner's value matched (empty: none matched)."""
 
     @property
     def earned(self) -> int:
@@ -343,8 +350,11 @@ class LabResult:
         return sum(f.earned for f in self.functions)
 
 
-def run_property(prop: Property, f: LearnerFunction, failing: frozenset[str] = frozenset()) -> list[str]:
-    """Run one property; return the feedback lines of its failure, or `[]` when it holds.
+def run_property(
+    prop: Property, f: LearnerFunction, failing: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """Run one property; return the feedback lines of its failure (`[]` when it holds) and the
+    hints of the known mistakes that the learner's values on the failing example match.
 
     Any exception the grader's own code raises while judging the learner's values (unpacking a
     `None`, arithmetic on a string, a float too large) is the property's failure, never a crash.
@@ -355,12 +365,43 @@ def run_property(prop: Property, f: LearnerFunction, failing: frozenset[str] = f
     try:
         prop.test(f)
     except PropertyFailed as failure:
-        return _cut(_failure_report(failure, f, failing))
+        return _report(failure, f, failing, prop.description)
     except Flaky:
-        return ["Your function gave different results for the same input: make it deterministic."]
+        return ["Your function gave different results for the same input: make it deterministic."], []
     except Exception as error:  # the grader could not judge a value it did not make
-        return _cut(_failure_report(_unusable(error, f), f, failing))
-    return []
+        return _report(_unusable(error, f), f, failing, prop.description)
+    return [], []
+
+
+def _report(
+    failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str], description: str
+) -> tuple[list[str], list[str]]:
+    hints = list(dict.fromkeys(failure.matched)) or diagnose(f, failure.rtol, failure.atol)
+    return _cut(_failure_report(failure, f, failing, hints, description)), hints
+
+
+def diagnose(f: LearnerFunction, rtol: float, atol: float) -> list[str]:
+    """The known mistakes that the learner's values on the last example match.
+
+    For each of the example's last calls that returned a value other than the reference's, the
+    catalogue's mistakes of the function are run on the same arguments (grader-side: the
+    catalogue's code, never the learner's); a mistake is named when its value is the learner's
+    within the property's tolerances. When none is, the structural diagnoses the two values
+    prove (sign, transpose, constant offset or factor) are tried.
+    """
+    if f.reference is None:
+        return []
+    hints: list[str] = []
+    for call, outcome in list(zip(f.calls, f.outcomes, strict=False))[-DIAGNOSED_CALLS:]:
+        if outcome.kind not in ("ok", "raised") or outcome.mutated:
+            continue
+        got = Result(outcome.value, outcome.exception_type or "", bool(outcome.warnings))
+        expected = run(f.reference, call.args, call.kwargs)
+        if expected.raised or same(got, expected, rtol, atol):
+            continue
+        found = matching(f.mistakes, call.args, call.kwargs, got, expected, rtol, atol)
+        hints += found or ([] if got.raised else structural(got.value, expected.value, rtol, atol))
+    return list(dict.fromkeys(hints))
 
 
 def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
@@ -374,7 +415,7 @@ def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
     hint = "check that every path of your function ends with `return`" if value is None else (
         "return the types, shapes and lengths the docstring states")  # fmt: skip
     return PropertyFailed(f"returned {_kind(value)}, which the grader could not use ({reason})",
-                          [*details, f"Got:      {short(value, 300)}"], hint=hint)  # fmt: skip
+                          [*details, f"Got:      {short(value, 300)}"], hint=hint, proven=True)  # fmt: skip
 
 
 def _kind(value: Any) -> str:
@@ -412,7 +453,9 @@ def _cut(lines: list[str]) -> list[str]:
     return out
 
 
-def _failure_report(failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str]) -> list[str]:
+def _failure_report(
+    failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str], hints: list[str], description: str
+) -> list[str]:
     calls = f.calls
     lines = []
     shown = list(dict.fromkeys(str(call) for call in calls[-4:]))  # a repeated call is listed once
@@ -424,9 +467,20 @@ def _failure_report(failure: PropertyFailed, f: LearnerFunction, failing: frozen
     lines.append(f"Problem: {failure.summary}.")
     lines += failure.details
     lines += attribution(f, failing)
-    if failure.hint:
-        lines.append(f"Hint: {failure.hint}.")
-    return lines
+    return lines + explanation(failure, hints, description)
+
+
+def explanation(failure: PropertyFailed, hints: list[str], description: str) -> list[str]:
+    """The hint lines: the known mistakes the value matches, else a fact the grader checked,
+    else what the property checks (never a guess at the mistake)."""
+    if len(hints) == 1:
+        return [f"Hint: {hints[0]}."]
+    if hints:
+        return ["Hint: your values match each of these known mistakes:", *(f"  - {h}" for h in hints)]
+    if failure.proven and failure.hint:
+        return [f"Hint: {failure.hint}."]
+    lines = [f"No known mistake gives your values here. This property checks: {description}."]
+    return lines + ([f"About it: {failure.hint}."] if failure.hint else [])
 
 
 def attribution(f: LearnerFunction, failing: frozenset[str]) -> list[str]:
@@ -456,6 +510,8 @@ def grade_function(
     others = tuple(g.name for g in graded.lab.functions if g.name != graded.name)
     f = LearnerFunction(module, graded.name, parameters, graded.time_limit, graded.faster, others)
     f.reference = getattr(ref, graded.name)
+    catalogue = CATALOGUES.get(graded.lab.module)
+    f.mistakes = catalogue.of(graded.name) if catalogue else []
     results: list[PropertyResult] = []
     problem = ""
     state: FunctionState = "graded"
@@ -464,7 +520,7 @@ def grade_function(
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
         try:
-            feedback = run_property(prop, f, failing)
+            feedback, hints = run_property(prop, f, failing)
         except Aborted as abort:
             problem = clip(str(abort), 2000)
             state = "not implemented" if isinstance(abort, NotImplementedYet) else "stopped"
@@ -472,7 +528,9 @@ def grade_function(
                 problem += f", on the call {clip(str(f.calls[-1]), 1000)}"
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
-        results.append(PropertyResult(graded.id, prop.description, prop.points, not feedback, feedback))
+        results.append(
+            PropertyResult(graded.id, prop.description, prop.points, not feedback, feedback, hints)
+        )
     return FunctionResult(graded.id, results, problem, state)
 
 

@@ -4,11 +4,13 @@
 modules share; each topic module adds its functions' properties: `loss` (`dpo_loss`,
 `implicit_reward`), `gradient` (`dpo_gradient`) and `family` (`dpo_family_loss`,
 `dpo_family_loss_grad`).
+
+`catalogue` holds the lab's known mistakes (`autograder.catalogue`).
 """
 
 from __future__ import annotations
 
-from autograder.labs.lab4_dpo import family, gradient, loss  # noqa: F401  (registers the properties)
+from autograder.labs.lab4_dpo import catalogue, family, gradient, loss
 from autograder.labs.lab4_dpo.lab import LAB
 
-__all__ = ["LAB"]
+__all__ = ["LAB", "catalogue", "family", "gradient", "loss"]

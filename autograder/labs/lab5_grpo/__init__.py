@@ -8,14 +8,13 @@ importing a topic module registers its properties:
 - `objective`: `grpo_objective`, the clipped surrogate and its three aggregations;
 - `gradient`: `grpo_objective_grad`;
 - `strategies`: the Hypothesis strategies they share.
+
+`catalogue` holds the lab's known mistakes (`autograder.catalogue`).
 """
 
 from __future__ import annotations
 
-from autograder.labs.lab5_grpo import advantages, gradient, objective, pass_at_k
+from autograder.labs.lab5_grpo import advantages, catalogue, gradient, objective, pass_at_k
 from autograder.labs.lab5_grpo.lab import LAB
 
-TOPICS = (advantages, pass_at_k, objective, gradient)
-"""The modules whose import registers the properties (named here so that the import is used)."""
-
-__all__ = ["LAB", "TOPICS"]
+__all__ = ["LAB", "advantages", "catalogue", "gradient", "objective", "pass_at_k"]
