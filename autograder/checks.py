@@ -80,7 +80,7 @@ def has(what: str) -> str:
 
 def tolerance(rtol: float, atol: float) -> str:
     """The tolerance of a comparison, as the report states it."""
-    return f"allowed: |got - expected| <= atol + rtol * |expected|, atol = {atol:g}, rtol = {rtol:g}"
+    return f"|got - expected| <= atol + rtol * |expected| with atol = {atol:g}, rtol = {rtol:g}"
 
 
 def as_float(got: Any, what: str = "the result") -> float:
@@ -197,7 +197,7 @@ def close_dict(
             f"Expected: {short(dict(expected))}",
             f"Got:      {short(got)}",
             f"{len(differ)} of {len(wanted)} values differ: " + "; ".join(differ[:3]),
-            f"Tolerance: {tolerance(rtol, atol)}",
+            f"Allowed: {tolerance(rtol, atol)}",
         ],
         hint,
         _diagnose(values, known, rtol, atol),
@@ -253,7 +253,7 @@ def _labels(expected_from: str, got_from: str) -> tuple[str, str]:
 
 def _yours(first: str, second: str) -> tuple[str, str]:
     """The labels of two of the learner's own values, padded to one width."""
-    a, b = f"Your {first}:", f"Your {second}:"
+    a, b = f"Yours ({first}):", f"Yours ({second}):"
     width = max(len(a), len(b)) + 1
     return a.ljust(width), b.ljust(width)
 
@@ -286,7 +286,7 @@ def close(
         got_from: Which call (or combination of calls) gave `got`, shown as `Got (...):`.
         expected_from: What gave `expected`, shown as `Expected (...):`.
         relation: Set when `expected` is the learner's own value too (a relation between two
-            calls): the values are shown as `Your <expected_from>:` and `Your <got_from>:`,
+            calls): the values are shown as `Yours (<expected_from>):` and `Yours (<got_from>):`,
             never as "Expected", followed by `The property needs: <relation>`.
     """
     mistakes = mistakes or {}
@@ -307,7 +307,7 @@ def close(
                 [
                     f"{e_label}{expected!r}",
                     f"{g_label}{g!r}",
-                    f"Difference: {abs(g - expected):.3g} ({tolerance(rtol, atol)})",
+                    f"Difference: {abs(g - expected):.3g} (allowed: {tolerance(rtol, atol)})",
                     *needs,
                 ],
                 hint,
@@ -348,7 +348,7 @@ def close(
         f"{has(what)} wrong values",
         [
             *_difference_lines(got, expected, ok, e_label, g_label),
-            f"Tolerance: {tolerance(rtol, atol)}",
+            f"Allowed: {tolerance(rtol, atol)}",
             *needs,
         ],
         hint,
@@ -369,7 +369,8 @@ def _difference_lines(
     ]
     bad = np.argwhere(~ok)
     shown = [
-        f"[{', '.join(map(str, i))}] expected {expected[tuple(i)]!r}, got {got[tuple(i)]!r}" for i in bad[:3]
+        f"[{', '.join(map(str, i))}] expected {float(expected[tuple(i)])!r}, got {float(got[tuple(i)])!r}"
+        for i in bad[:3]
     ]
     lines.append(f"{len(bad)} of {expected.size} entries differ, first: " + "; ".join(shown))
     with np.errstate(invalid="ignore"):

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
@@ -58,6 +59,10 @@ MAX_FEEDBACK = 6000
 """Characters kept of one property's feedback."""
 DIAGNOSED_CALLS = 8
 """The last calls of a failing example whose values are matched against the known mistakes."""
+HISTORY = 20
+"""The first calls of each property kept to confirm a diagnosis: a mistake is named only if it
+agrees with what the learner's function did on the calls of all its properties so far (an
+example it passed rules out a mistake that would have failed it)."""
 FunctionState = Literal["graded", "not implemented", "stopped"]
 """How a function's grading ended: every property ran, it is a stub, or an abort stopped it."""
 
@@ -124,6 +129,10 @@ class LearnerFunction:
         """The catalogue's known mistakes of this function, matched against a failing example."""
         self.calls: list[Call] = []
         self.outcomes: list[Outcome] = []
+        self.history: list[tuple[Call, Outcome]] = []
+        """The first `HISTORY` calls of each property so far, with their outcomes."""
+        self.property_calls = 0
+        """Calls made by the current property."""
         self.seconds = 0.0
 
     def reset(self) -> None:
@@ -143,6 +152,9 @@ class LearnerFunction:
         finally:
             self.seconds += time.monotonic() - started
         self.outcomes.append(outcome)
+        self.property_calls += 1
+        if self.property_calls <= HISTORY:
+            self.history.append((self.calls[-1], outcome))
         if outcome.kind == "missing":
             raise Aborted(f"there is no function `{self.name}` in your file: keep the name and signature")
         if outcome.raised("NotImplementedError"):
@@ -362,6 +374,7 @@ def run_property(
     Raises `Aborted` when grading of the function must stop (timeout, crash, stub).
     """
     f.reset()
+    f.property_calls = 0
     try:
         prop.test(f)
     except PropertyFailed as failure:
@@ -383,25 +396,67 @@ def _report(
 def diagnose(f: LearnerFunction, rtol: float, atol: float) -> list[str]:
     """The known mistakes that the learner's values on the last example match.
 
-    For each of the example's last calls that returned a value other than the reference's, the
+    For each of the example's last calls that did not do what the reference does, the
     catalogue's mistakes of the function are run on the same arguments (grader-side: the
-    catalogue's code, never the learner's); a mistake is named when its value is the learner's
-    within the property's tolerances. When none is, the structural diagnoses the two values
-    prove (sign, transpose, constant offset or factor) are tried.
+    catalogue's code, never the learner's); a mistake is named when it does what the learner's
+    call did (the same value within the property's tolerances, or the same exception) and also
+    explains the property's earlier calls. When none is, the structural diagnoses the two values
+    prove (sign, transpose, constant offset or factor) are tried, unless the function returned a
+    right non-zero value earlier (no such slip spares one input).
     """
     if f.reference is None:
         return []
+    past = [
+        (call, _result(outcome), run(f.reference, call.args, call.kwargs))
+        for call, outcome in f.history
+        if _judged(outcome)
+    ]
     hints: list[str] = []
     for call, outcome in list(zip(f.calls, f.outcomes, strict=False))[-DIAGNOSED_CALLS:]:
-        if outcome.kind not in ("ok", "raised") or outcome.mutated:
+        if not _judged(outcome):
             continue
-        got = Result(outcome.value, outcome.exception_type or "", bool(outcome.warnings))
-        expected = run(f.reference, call.args, call.kwargs)
+        got, expected = _result(outcome), run(f.reference, call.args, call.kwargs)
         if expected.raised or same(got, expected, rtol, atol):
             continue
-        found = matching(f.mistakes, call.args, call.kwargs, got, expected, rtol, atol)
-        hints += found or ([] if got.raised else structural(got.value, expected.value, rtol, atol))
+        found = [
+            m.hint
+            for m in f.mistakes
+            if m.hint in matching([m], call.args, call.kwargs, got, expected, rtol, atol)
+            and _explains(m, past, rtol, atol)
+        ]
+        ever_right = any(not e.raised and same(g, e, rtol, atol) and _nonzero(e.value) for _, g, e in past)
+        if not found and not got.raised and not ever_right:
+            found = structural(got.value, expected.value, rtol, atol)
+        hints += found
     return list(dict.fromkeys(hints))
+
+
+def _judged(outcome: Outcome) -> bool:
+    """Whether a call's outcome can be compared with the reference's (returned or raised)."""
+    return outcome.kind in ("ok", "raised") and not outcome.mutated
+
+
+def _result(outcome: Outcome) -> Result:
+    return Result(outcome.value, outcome.exception_type, bool(outcome.warnings))
+
+
+def _explains(mistake: Mistake, past: list[tuple[Call, Result, Result]], rtol: float, atol: float) -> bool:
+    """Whether the mistake does what the learner's function did on every earlier call where the
+    mistake and the reference differ."""
+    for call, got, expected in past:
+        if expected.raised:
+            continue
+        done = mistake.run(call.args, call.kwargs)
+        if not same(done, expected, rtol, atol) and not same(got, done, rtol, atol):
+            return False
+    return True
+
+
+def _nonzero(value: Any) -> bool:
+    try:
+        return bool(np.any(np.abs(np.asarray(value, dtype=np.float64)) > 0))
+    except (TypeError, ValueError):
+        return True
 
 
 def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:

@@ -47,6 +47,7 @@ def nll_is_mean_per_token(f, batch):
         what="the loss of the batch compared with the loss of its flattened tokens",
         got_from="the batch (B, T)",
         expected_from="its tokens flattened to one row",
+        relation="the two equal: the mean is per token, so the batch's layout does not matter",
     )
 
 
@@ -64,6 +65,7 @@ def nll_ignores_masked_out_positions(f, batch, noise):
         what="the loss after changing masked-out positions",
         got_from="masked-out logits and targets changed",
         expected_from="the original batch",
+        relation="the two equal: masked-out positions do not count",
     )
 
 

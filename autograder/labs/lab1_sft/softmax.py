@@ -38,6 +38,7 @@ def shift_invariant(f, logits, shift):
         what="log_softmax(x + c) compared with log_softmax(x)",
         got_from="log_softmax(x + c)",
         expected_from="log_softmax(x)",
+        relation="the two equal: adding a constant along the axis changes nothing",
     )
 
 

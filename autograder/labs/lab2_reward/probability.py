@@ -75,6 +75,7 @@ def only_the_gap_matters(f, rewards, shift):
         what="preference_probability(a + c, b + c) compared with preference_probability(a, b)",
         got_from="preference_probability(a + c, b + c)",
         expected_from="preference_probability(a, b)",
+        relation="the two equal: only the reward gap matters",
     )
 
 

@@ -467,7 +467,7 @@ def kl_loss_gradient_k3_treated_true_kl(logits, ref_logits, estimator):
 @CATALOGUE.mistake(
     "kl_loss_gradient",
     "gradient through the sampling: the full gradient of E_pi[k]",
-    hint="k3 in the loss does not give the gradient of KL(pi || pi_ref): with the sample held fixed its expected gradient is pi - pi_ref, the gradient of the reverse KL(pi_ref || pi)",
+    hint="you differentiated E_pi[k] through pi(y) as well: the estimator in the loss is differentiated with the sample y held fixed, sum_y pi(y) * dk(y)/dlogits",
 )
 def kl_loss_gradient_gradient_through_sampling_full(logits, ref_logits, estimator):
     held = ref.kl_loss_gradient(logits, ref_logits, estimator)
@@ -526,7 +526,7 @@ def kl_loss_gradient_sign_flipped(logits, ref_logits, estimator):
     return -ref.kl_loss_gradient(logits, ref_logits, estimator)
 
 
-@CATALOGUE.mistake("kl_loss_gradient", "an unknown estimator treated as k1", hint="")
+@CATALOGUE.mistake("kl_loss_gradient", "an unknown estimator treated as k1", hint="", keeps_validation=False)
 def kl_loss_gradient_unknown_estimator_treated_k1(logits, ref_logits, estimator):
     known = estimator if estimator in ("k1", "k2", "k3") else "k1"
     return ref.kl_loss_gradient(logits, ref_logits, known)
@@ -602,7 +602,7 @@ def best_of_n_policy_pi_ref_n_normalised(ref_logits, rewards, n):
 @CATALOGUE.mistake(
     "best_of_n_policy",
     "a Monte Carlo estimate (1000 simulations) instead of the exact distribution",
-    hint="share a level's probability among its responses in proportion to pi_ref, not equally",
+    hint="compute the exact distribution: a simulated estimate is off by its sampling noise",
 )
 def best_of_n_policy_monte_carlo_estimate_1000(ref_logits, rewards, n):
     z, r = np.asarray(ref_logits, float), np.asarray(rewards, float)

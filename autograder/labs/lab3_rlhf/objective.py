@@ -85,6 +85,7 @@ def objective_shifts(f, case, shifts):
         what=f"J with {shifts[2]!r} added to every reward",
         got_from="J(logits, ref_logits, rewards + c)",
         expected_from="J(logits, ref_logits, rewards) + c",
+        relation="the first to be the second plus c: a constant reward adds c to J",
     )
     checks.close(
         f(logits + shifts[0], ref_logits + shifts[1], rewards, beta),
@@ -94,6 +95,7 @@ def objective_shifts(f, case, shifts):
         what="J with a constant added to logits and to ref_logits",
         got_from="J(logits + c1, ref_logits + c2, rewards)",
         expected_from="J(logits, ref_logits, rewards)",
+        relation="the two equal: logits shifted by constants give the same policies",
     )
 
 
@@ -189,6 +191,7 @@ def gradient_ignores_shifts(f, case, shifts):
         what=f"the gradient with {shifts[2]!r} added to every reward",
         got_from="dJ/dlogits(logits, ref_logits, rewards + c)",
         expected_from="dJ/dlogits(logits, ref_logits, rewards)",
+        relation="the two equal: constant shifts change nothing",
     )
     checks.close(
         f(logits + shifts[0], ref_logits + shifts[1], rewards, beta),
@@ -198,6 +201,7 @@ def gradient_ignores_shifts(f, case, shifts):
         what="the gradient with a constant added to logits and to ref_logits",
         got_from="dJ/dlogits(logits + c1, ref_logits + c2, rewards)",
         expected_from="dJ/dlogits(logits, ref_logits, rewards)",
+        relation="the two equal: constant shifts change nothing",
     )
 
 
@@ -379,6 +383,7 @@ def optimum_is_a_fixed_point(f, case):
         what="log pi* after one step of the reference rlhf_update",
         got_from="the reference rlhf_update(log pi*)",
         expected_from="log pi*, from your optimal_policy",
+        relation="the two equal: the optimum is a fixed point of the update",
     )
 
 

@@ -110,6 +110,7 @@ def smoothing_mixes_the_two_orders(f, case, eps):
         what="the loss with label smoothing eps, against (1 - eps) * L(h, 0) + eps * L(-h, 0)",
         got_from=f"L(h, {eps})",
         expected_from=f"(1 - eps) * L(h, 0) + eps * L(-h, 0), with L(h, 0) = {forward!r}, L(-h, 0) = {backward!r}",
+        relation="the smoothed loss to be this mix of your two unsmoothed losses",
     )
 
 

@@ -50,6 +50,7 @@ def advantages_are_shift_invariant(f, rewards, normalize_std, data):
         what="the advantages after adding a constant to each row",
         got_from="group_advantages(rewards + c)",
         expected_from="group_advantages(rewards)",
+        relation="the two equal: adding a constant to a group changes nothing",
     )
 
 
@@ -67,6 +68,7 @@ def advantages_scale_as_documented(f, rewards, scale):
         what=f"GRPO's advantages (eps = 0) of the rewards times {scale}",
         got_from=f"group_advantages({scale} * rewards, True, 0.0)",
         expected_from="group_advantages(rewards, True, 0.0)",
+        relation="the two equal: GRPO's advantages do not change with the reward scale",
     )
     drgrpo = checks.as_array(f(rewards, False), rewards.shape, "Dr. GRPO's advantages")
     checks.close(
@@ -77,6 +79,7 @@ def advantages_scale_as_documented(f, rewards, scale):
         what=f"Dr. GRPO's advantages of the rewards times {scale}",
         got_from=f"group_advantages({scale} * rewards, False)",
         expected_from=f"{scale} * group_advantages(rewards, False)",
+        relation="the first to be the second times the scale: Dr. GRPO's advantages scale with the rewards",
     )
 
 

@@ -127,6 +127,7 @@ def padding_has_no_gradient(f, batch, garbage):
         what=f"the gradient with {garbage} on the padding of logp_new (and {-garbage} on logp_old)",
         got_from=f"{garbage} on the padding",
         expected_from="0.0 on the padding",
+        relation="the two equal: values on the padding change nothing",
     )
 
 

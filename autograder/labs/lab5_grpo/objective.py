@@ -88,6 +88,7 @@ def objective_ignores_padding(f, batch, garbage):
         what=f"the objective with {garbage} on the padding of logp_new (and {-garbage} on logp_old)",
         got_from=f"{garbage} on the padding",
         expected_from="0.0 on the padding",
+        relation="the two equal: values on the padding change nothing",
     )
 
 
@@ -118,6 +119,7 @@ def aggregations_agree_on_equal_lengths(f, batch, full):
             what=f"{aggregation!r} (every response {int(mask[0].sum())} of T = {mask.shape[1]} tokens long)",
             got_from=f"aggregation={aggregation!r}",
             expected_from="aggregation='token'",
+            relation="the two equal when every response has the same length",
         )
 
 
