@@ -180,8 +180,8 @@ def degenerate_submission(kind: str, folder: Path) -> Path:
             "def _like(v):\n"
             f"    if isinstance(v, dict):\n        return {{k: {fill} for k in v}}\n"
             "    if isinstance(v, tuple):\n        return tuple(_like(x) for x in v)\n"
-            f"    if isinstance(v, np.ndarray) and v.dtype.kind == 'f':\n        return np.full(v.shape, {fill})\n"
-            f"    return v if isinstance(v, np.ndarray) else {fill}\n\n\n"
+            f"    if isinstance(v, np.ndarray):\n        return np.full_like(v, {fill})\n"
+            f"    return {fill}\n\n\n"
             "def _wrap(name):\n    def f(*args, **kwargs):\n        return _like(getattr(_reference, name)(*args, **kwargs))\n    return f\n"
         )
     from autograder.labs import load_lab

@@ -49,6 +49,7 @@ def nll_is_mean_per_token(f, batch):
         expected_from="its tokens flattened to one row",
         relation="the two equal: the mean is per token, so the batch's layout does not matter",
     )
+    checks.close(rows, ref.masked_mean_nll(logits, targets, mask), rtol=1e-9, what="the loss of the batch")
 
 
 @masked_mean_nll.holds("ignores every position where mask is False", points=1)
@@ -58,15 +59,17 @@ def nll_ignores_masked_out_positions(f, batch, noise):
     changed = logits.copy()
     changed[~mask] += noise[0] * np.arange(1, logits.shape[-1] + 1)
     changed_targets = np.where(mask, targets, (targets + 1) % logits.shape[-1])
+    original = f(logits, targets, mask)
     checks.close(
         f(changed, changed_targets, mask),
-        f(logits, targets, mask),
+        original,
         rtol=1e-9,
         what="the loss after changing masked-out positions",
         got_from="masked-out logits and targets changed",
         expected_from="the original batch",
         relation="the two equal: masked-out positions do not count",
     )
+    checks.close(original, ref.masked_mean_nll(logits, targets, mask), rtol=1e-9, what="the loss")
 
 
 @masked_mean_nll.holds("keeps its precision (rtol 1e-9) with no warning for logits up to ±1e6", points=1)
@@ -130,6 +133,7 @@ def nll_gradient_rows_sum_to_zero(f, batch):
         atol=0.0,
         what="the rows where mask is False",
     )
+    checks.close(got, ref.masked_mean_nll_grad(logits, targets, mask), atol=1e-12, what="the gradient")
 
 
 masked_mean_nll_grad.rejects(

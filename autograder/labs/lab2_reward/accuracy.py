@@ -60,6 +60,9 @@ def swapping_mirrors_accuracy(f, case):
         got_from="acc(w, a, b) + acc(w, b, a)",
         expected_from="1",
     )
+    checks.close(
+        forward, ref.pairwise_accuracy(w, x_chosen, x_rejected), rtol=0.0, atol=1e-12, what="the accuracy"
+    )
 
 
 @pairwise_accuracy.holds("a tie counts 1/2", points=1)
@@ -79,6 +82,13 @@ def tie_counts_half(f, case):
         rtol=0.0,
         atol=1e-12,
         what="the accuracy when x_rejected equals x_chosen",
+    )
+    checks.close(
+        f(w, x_chosen, x_rejected),
+        ref.pairwise_accuracy(w, x_chosen, x_rejected),
+        rtol=0.0,
+        atol=1e-12,
+        what="the accuracy (no tie forced)",
     )
 
 

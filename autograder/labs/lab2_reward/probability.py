@@ -58,6 +58,7 @@ def both_orders_sum_to_one(f, rewards):
         got_from="P(a ≻ b) + P(b ≻ a)",
         expected_from="1 everywhere",
     )
+    checks.close(forward, ref.preference_probability(a, b), rtol=1e-9, atol=1e-12, what="P(a ≻ b)")
 
 
 @preference_probability.holds("only the reward gap matters: adding a constant changes nothing", points=1)
@@ -77,6 +78,7 @@ def only_the_gap_matters(f, rewards, shift):
         expected_from="preference_probability(a, b)",
         relation="the two equal: only the reward gap matters",
     )
+    checks.close(unshifted, ref.preference_probability(a, b), rtol=1e-9, atol=1e-12, what="the probability")
 
 
 @preference_probability.holds("a tie gives exactly 0.5", points=1)
@@ -89,6 +91,13 @@ def tie_gives_one_half(f, rewards):
         rtol=0.0,
         atol=0.0,
         what="the probability of a tie",
+    )
+    checks.close(
+        f(rewards, rewards - 1.0),
+        ref.preference_probability(rewards, rewards - 1.0),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the probability when a's reward is 1 above b's",
     )
 
 

@@ -257,6 +257,7 @@ def k3_is_never_negative(f, pair):
             f"At {list(map(int, where))}: k3 = {k3[where]!r}",
             f"with logp = {pair[0][where]!r} and logp_ref = {pair[1][where]!r}",
         )
+    checks.close(k3, ref.kl_estimators(*pair)[2], rtol=1e-9, atol=1e-12, what="k3")
 
 
 kl_estimators.rejects(

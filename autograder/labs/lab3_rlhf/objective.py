@@ -102,7 +102,7 @@ def objective_shifts(f, case, shifts):
 @kl_regularized_objective.holds(
     "stays finite, with no warning, for logits up to ±1e3", points=1, max_examples=SECONDARY
 )
-@given(case=policy_cases(scale=1e3))
+@given(case=policy_cases(scale=1e3, extreme=True))
 @example(case=(np.array([1e3, -1e3]), np.array([-1e3, 1e3]), np.array([1.0, 2.0]), 0.5))
 @example(case=(np.array([1e3, 0.0, -1e3]), np.array([0.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), 1.0))
 def objective_is_stable(f, case):
@@ -170,6 +170,7 @@ def gradient_sums_to_zero(f, case):
         atol=1e-10,
         what="the sum of the gradient's entries",
     )
+    checks.close(got, ref.kl_regularized_gradient(*case), rtol=1e-9, atol=1e-9, what="dJ/dlogits")
 
 
 @kl_regularized_gradient.holds(
@@ -203,12 +204,14 @@ def gradient_ignores_shifts(f, case, shifts):
         expected_from="dJ/dlogits(logits, ref_logits, rewards)",
         relation="the two equal: constant shifts change nothing",
     )
+    checks.close(base, ref.kl_regularized_gradient(*case), rtol=1e-9, atol=1e-9, what="dJ/dlogits")
 
 
 @kl_regularized_gradient.holds(
     "stays finite, with no warning, for logits up to ±1e3", points=1, max_examples=SECONDARY
 )
-@given(case=policy_cases(scale=1e3))
+@given(case=policy_cases(scale=1e3, extreme=True))
+@example(case=(np.array([1e3, 1e3, -1e3]), np.array([0.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0]), 1.0))
 @example(case=(np.array([1e3, -1e3]), np.array([-1e3, 1e3]), np.array([1.0, 2.0]), 0.5))
 @example(case=(np.array([1e3, 0.0, -1e3]), np.array([0.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), 1.0))
 def gradient_is_stable(f, case):
@@ -260,6 +263,7 @@ def small_step_never_lowers_the_objective(f, case):
             f"J before: {before!r}",
             f"J after:  {after!r}",
         )
+    checks.close(new, ref.rlhf_update(*case, 1e-3), rtol=1e-9, atol=1e-12, what="the new logits")
 
 
 @rlhf_update.holds("leaves the optimum (log optimal_policy) where it is", points=1, max_examples=SECONDARY)
@@ -273,6 +277,13 @@ def update_leaves_the_optimum(f, case):
         rtol=1e-9,
         atol=1e-9,
         what="the logits after a step from log optimal_policy(...)",
+    )
+    checks.close(
+        f(*case, 1.0),
+        ref.rlhf_update(*case, 1.0),
+        rtol=1e-9,
+        atol=1e-9,
+        what="the logits after a step from logits",
     )
 
 

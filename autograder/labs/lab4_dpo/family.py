@@ -112,6 +112,13 @@ def smoothing_mixes_the_two_orders(f, case, eps):
         expected_from=f"(1 - eps) * L(h, 0) + eps * L(-h, 0), with L(h, 0) = {forward!r}, L(-h, 0) = {backward!r}",
         relation="the smoothed loss to be this mix of your two unsmoothed losses",
     )
+    checks.close(
+        smoothed,
+        ref.dpo_family_loss(margins, beta, kind="sigmoid", label_smoothing=eps),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the smoothed loss",
+    )
 
 
 @dpo_family_loss.holds(

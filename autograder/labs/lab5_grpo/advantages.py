@@ -52,6 +52,9 @@ def advantages_are_shift_invariant(f, rewards, normalize_std, data):
         expected_from="group_advantages(rewards)",
         relation="the two equal: adding a constant to a group changes nothing",
     )
+    checks.close(
+        base, ref.group_advantages(rewards, normalize_std), rtol=1e-7, atol=1e-7, what="the advantages"
+    )
 
 
 @group_advantages.holds(
@@ -81,6 +84,9 @@ def advantages_scale_as_documented(f, rewards, scale):
         expected_from=f"{scale} * group_advantages(rewards, False)",
         relation="the first to be the second times the scale: Dr. GRPO's advantages scale with the rewards",
     )
+    checks.close(
+        grpo, ref.group_advantages(rewards, True, 0.0), rtol=1e-9, atol=1e-9, what="GRPO's advantages"
+    )
 
 
 @group_advantages.holds("every row sums to 0", points=1, max_examples=SECONDARY)
@@ -94,6 +100,9 @@ def advantage_rows_sum_to_zero(f, rewards, normalize_std):
         rtol=0.0,
         atol=1e-9,
         what="the sum of each row of advantages",
+    )
+    checks.close(
+        got, ref.group_advantages(rewards, normalize_std), rtol=1e-7, atol=1e-7, what="the advantages"
     )
 
 
@@ -119,6 +128,9 @@ def equal_group_has_zero_advantages(f, value, g, normalize_std, eps):
             f"Rewards of the group: {rewards[1].tolist()}",
             f"Got:      {got[1].tolist()}",
         )
+    checks.close(
+        got, ref.group_advantages(rewards, normalize_std, eps), rtol=1e-7, atol=1e-7, what="the advantages"
+    )
 
 
 group_advantages.rejects(

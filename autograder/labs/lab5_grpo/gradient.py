@@ -129,6 +129,15 @@ def padding_has_no_gradient(f, batch, garbage):
         expected_from="0.0 on the padding",
         relation="the two equal: values on the padding change nothing",
     )
+    checks.close(
+        clean,
+        ref.grpo_objective_grad(
+            np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, clip_eps, aggregation
+        ),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the gradient with zeros on the padding",
+    )
 
 
 grpo_objective_grad.rejects(

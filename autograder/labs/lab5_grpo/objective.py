@@ -77,6 +77,15 @@ def objective_ignores_padding(f, batch, garbage):
         f(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, clip_eps, aggregation),
         "the objective with zeros on the padding",
     )
+    checks.close(
+        clean,
+        ref.grpo_objective(
+            np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, clip_eps, aggregation
+        ),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the objective with zeros on the padding",
+    )
     if mask.all():
         return
     dirty = f(np.where(mask, new, garbage), np.where(mask, old, -garbage), adv, mask, clip_eps, aggregation)
@@ -121,6 +130,13 @@ def aggregations_agree_on_equal_lengths(f, batch, full):
             expected_from="aggregation='token'",
             relation="the two equal when every response has the same length",
         )
+    checks.close(
+        values["token"],
+        ref.grpo_objective(new, old, adv, mask, clip_eps, "token"),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the objective with 'token'",
+    )
 
 
 @grpo_objective.holds(
@@ -133,6 +149,8 @@ def aggregations_agree_on_equal_lengths(f, batch, full):
 def objective_does_not_overflow(f, batch):
     new, old, adv, mask, clip_eps, aggregation = batch
     adv = np.abs(adv)  # rho * A with A < 0 really is -inf for huge rho
+    adv[0] = max(adv[0], 1.0)
+    new = np.where(np.arange(new.size).reshape(new.shape) == 0, old + 800.0, new)  # a huge ratio, always
     outcome = f.attempt(new, old, adv, mask, clip_eps, aggregation)
     got = f.result(outcome)
     checks.finite(got, what="the objective")

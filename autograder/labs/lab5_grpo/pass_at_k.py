@@ -81,6 +81,12 @@ def pass_at_k_is_monotone(f):
                     f"pass@k decreases as {name} grows",
                     f"Values: {values[max(0, i - 2) : i + 2]}",
                 )
+        checks.close(
+            over_k[-1], _exact_pass_at_k(n, c, n), rtol=1e-12, atol=1e-15, what=f"pass_at_k({n}, {c}, {n})"
+        )
+        checks.close(
+            over_k[1], _exact_pass_at_k(n, c, 2), rtol=1e-12, atol=1e-15, what=f"pass_at_k({n}, {c}, 2)"
+        )
 
 
 @pass_at_k.holds(
