@@ -208,9 +208,16 @@ def matching(
     return hints
 
 
+FLOAT32 = (
+    "your values agree with the expected ones to about 6 significant digits, not to the 12 of "
+    "float64: compute in float64 (`np.asarray(x, dtype=np.float64)`), float32 keeps about 7"
+)
+
+
 def structural(got: Any, expected: Any, rtol: float, atol: float) -> list[str]:
     """What the grader can prove from the two values alone: the sign flipped, the matrix
-    transposed, every entry off by one constant, or every entry scaled by one factor."""
+    transposed, float32's rounding, every entry off by one constant, or every entry scaled by one
+    factor."""
     try:
         g = np.asarray(got, dtype=np.float64)
         e = np.asarray(expected, dtype=np.float64)
@@ -222,6 +229,8 @@ def structural(got: Any, expected: Any, rtol: float, atol: float) -> list[str]:
         return ["your value is exactly minus the expected one: check the sign"]
     if g.ndim == 2 and g.shape == e.T.shape and not agrees(e, e.T, rtol, atol) and agrees(g, e.T, rtol, atol):
         return ["your array is the expected one transposed: check which axis is which"]
+    if g.shape == e.shape and agrees(g, e, 1e-5, 1e-5) and not agrees(g, e, 1e-12, 1e-12):
+        return [FLOAT32]
     if g.shape != e.shape or e.size < 2:
         return []
     offset = g.flat[0] - e.flat[0]

@@ -114,27 +114,6 @@ def as_probabilities(got: Any, size: int, what: str = "the policy", hint: str = 
     return pi
 
 
-FLOAT32_HINT = (
-    "compute in float64: float32 keeps only about 7 significant digits and overflows above 3.4e38 "
-    "(`np.asarray(x, dtype=np.float64)`)"
-)
-"""The hint for a result computed in float32 somewhere on the way (see `float32_like`)."""
-
-
-def float32_like(got: Any, expected: Any) -> bool:
-    """True when `got` is a float32 array, or differs from `expected` only by float32's rounding.
-
-    Entry by entry, a value that agrees with the reference to about 6 significant digits (or to
-    1e-5 near 0) but not to the 12 that float64 keeps was almost certainly computed in float32
-    somewhere: name that mistake in the hint.
-    """
-    if isinstance(got, np.ndarray | np.generic) and got.dtype == np.float32:
-        return True
-    if not isinstance(got, np.ndarray | float | np.floating):
-        return False
-    return not matches(got, expected, 1e-12, 1e-12) and matches(got, expected, 1e-5, 1e-5)
-
-
 def close_dict(
     got: Any,
     expected: Mapping[Any, float],
