@@ -1,4 +1,4 @@
-"""The graded properties of each lab, one module per lab file (`labs/lab1_sft.py` grades
+"""The graded properties of each lab, one package per lab file (`labs/lab1_sft/` grades
 `exercises/lab1_sft.py`)."""
 
 from __future__ import annotations
