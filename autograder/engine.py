@@ -389,7 +389,10 @@ def run_property(
 def _report(
     failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str], description: str
 ) -> tuple[list[str], list[str]]:
-    hints = list(dict.fromkeys(failure.matched)) or diagnose(f, failure.rtol, failure.atol)
+    try:
+        hints = list(dict.fromkeys(failure.matched)) or diagnose(f, failure.rtol, failure.atol)
+    except Exception:  # a learner value the diagnosis cannot compare: no hint rather than a crash
+        hints = []
     return _cut(_failure_report(failure, f, failing, hints, description)), hints
 
 
