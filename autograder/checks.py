@@ -417,6 +417,23 @@ def finite(got: Any, *, what: str = "the result", hint: str = "") -> None:
         fail(f"{what} contains nan or inf", f"Got: {short(got)}", hint=hint or "every entry should be finite")
 
 
+def stable(
+    got: Any,
+    outcome: Outcome,
+    expected: Any,
+    *,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    what: str = "the result",
+    hint: str = "",
+) -> None:
+    """Check a value computed on extreme inputs: finite, with no warning on the way (`outcome` is
+    its call's), and close to `expected` (see `close`)."""
+    finite(got, what=what)
+    no_warnings(outcome)
+    close(got, expected, rtol=rtol, atol=atol, what=what, hint=hint)
+
+
 def no_warnings(outcome: Outcome, *, hint: str = "") -> None:
     """Check that the call emitted no warning (numpy's overflow and invalid-value warnings)."""
     if outcome.warnings:

@@ -287,8 +287,12 @@ def optimal_policy_no_validation(ref_logits, rewards, beta):
     hint="the baseline leaves s_i out: b_i = (sum_j s_j - s_i) / (n - 1), not the mean of all n samples",
 )
 def reinforce_kl_gradient_mean_baseline_including_self(logits, ref_logits, samples, sample_rewards, beta):
-    z, z_ref, y, r = np.asarray(logits, float), np.asarray(ref_logits, float), np.asarray(samples), np.asarray(
-        sample_rewards, float)  # fmt: skip
+    z, z_ref, y, r = (
+        np.asarray(logits, float),
+        np.asarray(ref_logits, float),
+        np.asarray(samples),
+        np.asarray(sample_rewards, float),
+    )
     log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
     s = r - beta * (log_pi[y] - log_ref[y])
     advantage = s - s.mean()
@@ -302,8 +306,12 @@ def reinforce_kl_gradient_mean_baseline_including_self(logits, ref_logits, sampl
     hint="subtract the leave-one-out baseline b_i from each shaped reward",
 )
 def reinforce_kl_gradient_no_baseline(logits, ref_logits, samples, sample_rewards, beta):
-    z, z_ref, y, r = np.asarray(logits, float), np.asarray(ref_logits, float), np.asarray(samples), np.asarray(
-        sample_rewards, float)  # fmt: skip
+    z, z_ref, y, r = (
+        np.asarray(logits, float),
+        np.asarray(ref_logits, float),
+        np.asarray(samples),
+        np.asarray(sample_rewards, float),
+    )
     log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
     s = r - beta * (log_pi[y] - log_ref[y])
     score = (np.arange(z.size) == y[:, None]) - np.exp(log_pi)
@@ -325,8 +333,12 @@ def reinforce_kl_gradient_shaped_reward_without_kl(logits, ref_logits, samples, 
     hint="the leave-one-out baseline averages n - 1 samples: divide by n - 1, not n",
 )
 def reinforce_kl_gradient_leave_one_out_baseline(logits, ref_logits, samples, sample_rewards, beta):
-    z, z_ref, y, r = np.asarray(logits, float), np.asarray(ref_logits, float), np.asarray(samples), np.asarray(
-        sample_rewards, float)  # fmt: skip
+    z, z_ref, y, r = (
+        np.asarray(logits, float),
+        np.asarray(ref_logits, float),
+        np.asarray(samples),
+        np.asarray(sample_rewards, float),
+    )
     log_pi, log_ref = z - np.logaddexp.reduce(z), z_ref - np.logaddexp.reduce(z_ref)
     s = r - beta * (log_pi[y] - log_ref[y])
     advantage = s - (s.sum() - s) / y.size

@@ -320,5 +320,6 @@ def grpo_objective_grad_padding_gets_gradient_weights(
 def grpo_objective_grad_no_valueerror_clip_eps(
     logp_new, logp_old, advantages, mask, clip_eps=0.2, aggregation="token"
 ):
-    return ref.grpo_objective_grad(logp_new, logp_old, advantages, mask, min(max(clip_eps, 0.01), 0.99),
-                                          aggregation)  # fmt: skip
+    return ref.grpo_objective_grad(
+        logp_new, logp_old, advantages, mask, min(max(clip_eps, 0.01), 0.99), aggregation
+    )
