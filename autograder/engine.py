@@ -29,8 +29,9 @@ from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis.errors import Flaky
+from hypothesis.strategies import SearchStrategy
 
 from autograder import checks
 from autograder.catalogue import CATALOGUES, Mistake, Result, matching, run, same, structural
@@ -249,6 +250,30 @@ class GradedFunction:
             return test
 
         return register
+
+    def matches_reference(
+        self,
+        description: str,
+        points: int,
+        cases: SearchStrategy[tuple[Any, ...]],
+        *,
+        examples: Sequence[tuple[Any, ...]] = (),
+        rtol: float = 1e-7,
+        atol: float = 1e-9,
+        what: str = "the result",
+        max_examples: int | None = None,
+    ) -> None:
+        """Register the property that the function returns the reference's value (`checks.close`)
+        on the argument tuples `examples` (first, in order), then on tuples drawn from `cases`."""
+
+        def matches_the_reference(f: LearnerFunction, case: tuple[Any, ...]) -> None:
+            expected = getattr(reference(self.lab.module), self.name)(*case)
+            checks.close(f(*case), expected, rtol=rtol, atol=atol, what=what)
+
+        test = given(case=cases)(matches_the_reference)
+        for case in reversed(examples):
+            test = example(case=case)(test)
+        self.holds(description, points, max_examples)(test)
 
     def rejects(
         self,

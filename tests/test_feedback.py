@@ -191,3 +191,23 @@ def degenerate_submission(kind: str, folder: Path) -> Path:
         source = body + "\n\n" + "".join(f"{n} = _wrap({n!r})\n" for n in names)
         submission(Variant(lab, "*", kind, (source,), True), folder)
     return folder
+
+
+def test_one_block_by_default_every_block_with_verbose_and_a_hint_once():
+    from autograder.engine import FunctionResult, PropertyResult
+
+    hint = ["Problem: wrong.", "Hint: you doubled it."]
+    result = FunctionResult(
+        "lab.f",
+        [
+            PropertyResult("lab.f", "matches the reference", 2, False, ["Problem: wrong."]),
+            PropertyResult("lab.f", "is shift invariant", 1, False, hint, ["you doubled it"]),
+            PropertyResult("lab.f", "scales", 1, False, hint, ["you doubled it"]),
+        ],
+    )
+    short = "\n".join(function_feedback(result))
+    assert short.count("Problem:") == 1 and short.count("Hint:") == 1
+    assert short.index("is shift invariant") < short.index("Problem:") < short.index("scales")
+    assert "2 more failing properties" in short
+    verbose = "\n".join(function_feedback(result, verbose=True))
+    assert verbose.count("Problem:") == 3 and verbose.count("Hint:") == 1

@@ -341,3 +341,19 @@ def pairwise_accuracy_no_validation_shapes_n(w, x_chosen, x_rejected):
     chosen, rejected = np.asarray(x_chosen, dtype=float) @ w, np.asarray(x_rejected, dtype=float) @ w
     with np.errstate(all="ignore"):
         return float(np.mean((chosen > rejected) + 0.5 * (chosen == rejected)))
+
+
+@CATALOGUE.mistake(
+    "preference_loss", "the penalty left out (l2 ignored)", hint="add the penalty (l2 / 2) * ||w||^2"
+)
+def preference_loss_penalty_left_out(w, x_chosen, x_rejected, l2=0.0):
+    return ref.preference_loss(w, x_chosen, x_rejected, 0.0)
+
+
+@CATALOGUE.mistake(
+    "pairwise_accuracy",
+    "counts the comparisons where the rejected response scores higher",
+    hint="count comparisons where the *chosen* response scores higher",
+)
+def pairwise_accuracy_rejected_higher(w, x_chosen, x_rejected):
+    return ref.pairwise_accuracy(w, x_rejected, x_chosen)

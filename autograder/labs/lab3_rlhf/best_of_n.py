@@ -16,23 +16,22 @@ from hypothesis import strategies as st
 from autograder import checks
 from autograder import strategies as gen
 from autograder.engine import Invalid
-from autograder.labs.lab3_rlhf.lab import SECONDARY, STAT_SEED, best_of_n_policy, ref
+from autograder.labs.lab3_rlhf.lab import SECONDARY, STAT_SEED, best_of_n_policy
 from autograder.labs.lab3_rlhf.strategies import best_of_n_cases
 from autograder.numerics import log_softmax
 
-
-@best_of_n_policy.holds("matches the reference on random rewards with ties", points=2)
-@given(case=best_of_n_cases())
-@example(case=(np.array([0.0, 0.0]), np.array([0.0, 1.0]), 2))
-@example(case=(np.array([0.0, 1.0, -1.0, 0.5]), np.array([1.0, 1.0, 0.0, -1.0]), 3))
-def best_of_n_matches_reference(f, case):
-    checks.close(
-        f(*case),
-        ref.best_of_n_policy(*case),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the best-of-n distribution",
-    )
+best_of_n_policy.matches_reference(
+    "matches the reference on random rewards with ties",
+    2,
+    best_of_n_cases(),
+    examples=[
+        (np.array([0.0, 0.0]), np.array([0.0, 1.0]), 2),
+        (np.array([0.0, 1.0, -1.0, 0.5]), np.array([1.0, 1.0, 0.0, -1.0]), 3),
+    ],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the best-of-n distribution",
+)
 
 
 def _enumerated(ref_logits: np.ndarray, rewards: np.ndarray, n: int) -> np.ndarray:

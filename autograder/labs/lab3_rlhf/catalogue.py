@@ -631,3 +631,56 @@ def best_of_n_policy_monte_carlo_estimate_1000(ref_logits, rewards, n):
 )
 def best_of_n_policy_n_not_validated_2(ref_logits, rewards, n):
     return ref.best_of_n_policy(ref_logits, rewards, max(1, round(n)))
+
+
+@CATALOGUE.mistake(
+    "kl_divergence",
+    "the average of KL(p || q) and KL(q || p)",
+    hint="KL is not symmetric: do not average KL(p || q) and KL(q || p)",
+)
+def kl_divergence_average_of_both_directions(p, q):
+    return (ref.kl_divergence(p, q) + ref.kl_divergence(q, p)) / 2
+
+
+@CATALOGUE.mistake(
+    "kl_regularized_objective",
+    "mean(rewards) instead of E_pi[r]",
+    hint="E_pi[r] = sum(pi * rewards), a probability-weighted sum, not mean(rewards)",
+)
+def kl_regularized_objective_mean_rewards(logits, ref_logits, rewards, beta):
+    z = np.asarray(logits, dtype=float)
+    pi = np.exp(z - np.logaddexp.reduce(z))
+    return ref.kl_regularized_objective(logits, ref_logits, rewards, beta) - pi @ rewards + np.mean(rewards)
+
+
+@CATALOGUE.mistake(
+    "kl_regularized_objective",
+    "the KL penalty left out: E_pi[r] only",
+    hint="J includes the KL penalty: - beta * KL(pi || pi_ref)",
+)
+def kl_regularized_objective_no_kl_penalty(logits, ref_logits, rewards, beta):
+    return ref.kl_regularized_objective(logits, ref_logits, rewards, 0.0)
+
+
+@CATALOGUE.mistake(
+    "optimal_policy",
+    "returns the unnormalised log-weights log pi_ref + r / beta",
+    hint="return probabilities (normalised), not logits",
+)
+def optimal_policy_unnormalised_log_weights(ref_logits, rewards, beta):
+    z = np.asarray(ref_logits, dtype=float)
+    return z - np.logaddexp.reduce(z) + np.asarray(rewards, dtype=float) / beta
+
+
+@CATALOGUE.mistake(
+    "rlhf_update",
+    "returns the step instead of the new logits",
+    hint="return the updated logits, not the step",
+)
+def rlhf_update_returns_the_step(logits, ref_logits, rewards, beta, lr):
+    return lr * ref.kl_regularized_gradient(logits, ref_logits, rewards, beta)
+
+
+@CATALOGUE.mistake("rlhf_update", "lr ignored: a step of the whole gradient", hint="scale the step by lr")
+def rlhf_update_lr_ignored(logits, ref_logits, rewards, beta, lr):
+    return ref.rlhf_update(logits, ref_logits, rewards, beta, 1.0)

@@ -51,18 +51,18 @@ def _policy_errors(*extra) -> list[Invalid]:
 # --- kl_regularized_objective ---------------------------------------------------------------
 
 
-@kl_regularized_objective.holds("matches the reference on random policies, rewards and beta", points=2)
-@given(case=policy_cases())
-@example(case=(np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5))
-@example(case=(np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1.0))
-def objective_matches_reference(f, case):
-    checks.close(
-        f(*case),
-        ref.kl_regularized_objective(*case),
-        rtol=1e-9,
-        atol=1e-9,
-        what="J",
-    )
+kl_regularized_objective.matches_reference(
+    "matches the reference on random policies, rewards and beta",
+    2,
+    policy_cases(),
+    examples=[
+        (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5),
+        (np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1.0),
+    ],
+    rtol=1e-9,
+    atol=1e-9,
+    what="J",
+)
 
 
 @kl_regularized_objective.holds(
@@ -117,18 +117,18 @@ kl_regularized_objective.rejects(_policy_errors())
 # --- kl_regularized_gradient ----------------------------------------------------------------
 
 
-@kl_regularized_gradient.holds("matches the reference on random policies, rewards and beta", points=2)
-@given(case=policy_cases())
-@example(case=(np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5))
-@example(case=(np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1.0))
-def gradient_matches_reference(f, case):
-    checks.close(
-        f(*case),
-        ref.kl_regularized_gradient(*case),
-        rtol=1e-9,
-        atol=1e-12,
-        what="dJ/dlogits",
-    )
+kl_regularized_gradient.matches_reference(
+    "matches the reference on random policies, rewards and beta",
+    2,
+    policy_cases(),
+    examples=[
+        (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 3.0]), 0.5),
+        (np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1.0),
+    ],
+    rtol=1e-9,
+    atol=1e-12,
+    what="dJ/dlogits",
+)
 
 
 @kl_regularized_gradient.holds("equals finite differences of the reference objective", points=2)

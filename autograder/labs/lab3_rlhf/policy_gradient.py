@@ -25,26 +25,24 @@ from autograder.numerics import log_softmax
 # --- reinforce_kl_gradient ------------------------------------------------------------------
 
 
-@reinforce_kl_gradient.holds("matches the reference exactly on given samples", points=2)
-@given(case=reinforce_cases())
-@example(
-    case=(
-        np.array([1.0, 0.0, -1.0]),
-        np.array([0.0, 2.0, 0.0]),
-        np.array([0, 0, 2, 1]),
-        np.array([1.0, 2.0, -1.0, 0.5]),
-        1.0,
-    )
+reinforce_kl_gradient.matches_reference(
+    "matches the reference exactly on given samples",
+    2,
+    reinforce_cases(),
+    examples=[
+        (
+            np.array([1.0, 0.0, -1.0]),
+            np.array([0.0, 2.0, 0.0]),
+            np.array([0, 0, 2, 1]),
+            np.array([1.0, 2.0, -1.0, 0.5]),
+            1.0,
+        ),
+        (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([0, 1]), np.array([1.0, 3.0]), 0.5),
+    ],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the estimate",
 )
-@example(case=(np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.array([0, 1]), np.array([1.0, 3.0]), 0.5))
-def estimate_matches_reference(f, case):
-    checks.close(
-        f(*case),
-        ref.reinforce_kl_gradient(*case),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the estimate",
-    )
 
 
 @reinforce_kl_gradient.holds(

@@ -76,17 +76,15 @@ def gradient_mistakes(logits, ref_logits, chosen, rejected, beta) -> dict[str, n
     }
 
 
-@dpo_gradient.holds("matches the reference on random pairs (with repeated responses)", points=2)
-@given(case=gradient_cases())
-@example(case=REPEATED)
-def gradient_matches_reference(f, case):
-    checks.close(
-        f(*case),
-        ref.dpo_gradient(*case),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the gradient",
-    )
+dpo_gradient.matches_reference(
+    "matches the reference on random pairs (with repeated responses)",
+    2,
+    gradient_cases(),
+    examples=[REPEATED],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the gradient",
+)
 
 
 @dpo_gradient.holds("equals finite differences of the mean DPO loss", points=2)

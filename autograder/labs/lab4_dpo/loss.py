@@ -23,26 +23,18 @@ def logp_batches(draw, low: float = -10.0, high: float = 10.0, max_pairs: int = 
     return (*logps, draw(st.sampled_from(BETAS), label="beta"))
 
 
-@dpo_loss.holds("matches the reference on random log-probabilities and beta", points=2)
-@given(batch=logp_batches())
-@example(
-    batch=(
-        np.array([-1.0, -2.0]),
-        np.array([-3.0, -0.5]),
-        np.array([-2.0, -1.0]),
-        np.array([-1.5, -2.5]),
-        0.5,
-    )
+dpo_loss.matches_reference(
+    "matches the reference on random log-probabilities and beta",
+    2,
+    logp_batches(),
+    examples=[
+        (np.array([-1.0, -2.0]), np.array([-3.0, -0.5]), np.array([-2.0, -1.0]), np.array([-1.5, -2.5]), 0.5),
+        (np.array([-0.5]), np.array([-3.0]), np.array([-1.0]), np.array([-2.0]), 2.0),
+    ],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the loss",
 )
-@example(batch=(np.array([-0.5]), np.array([-3.0]), np.array([-1.0]), np.array([-2.0]), 2.0))
-def loss_matches_reference(f, batch):
-    checks.close(
-        f(*batch),
-        ref.dpo_loss(*batch),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the loss",
-    )
 
 
 @dpo_loss.holds("is log 2 when the policy equals the reference", points=1)

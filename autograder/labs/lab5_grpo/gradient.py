@@ -31,18 +31,18 @@ def _away_from_kinks(batch):
     return np.where(mask, old + np.log(rho), new), old, adv, mask, clip_eps, aggregation
 
 
-@grpo_objective_grad.holds("matches the reference on random batches (each aggregation)", points=3)
-@given(batch=response_batches().map(_away_from_kinks))
-@example(batch=case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "sequence"))
-@example(batch=case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "constant"))
-def gradient_matches_reference(f, batch):
-    checks.close(
-        f(*batch),
-        ref.grpo_objective_grad(*batch),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the gradient",
-    )
+grpo_objective_grad.matches_reference(
+    "matches the reference on random batches (each aggregation)",
+    3,
+    response_batches().map(_away_from_kinks),
+    examples=[
+        case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "sequence"),
+        case(*TWO_RESPONSES_AWAY_FROM_THE_KINKS, "constant"),
+    ],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the gradient",
+)
 
 
 @grpo_objective_grad.holds(

@@ -13,19 +13,15 @@ from autograder.engine import Invalid
 from autograder.labs.lab5_grpo.lab import AGGREGATIONS, SECONDARY, grpo_objective, ref
 from autograder.labs.lab5_grpo.strategies import TWO_RESPONSES, case, response_batches
 
-
-@grpo_objective.holds("matches the reference on random batches (each aggregation)", points=3)
-@given(batch=response_batches())
-@example(batch=case(*TWO_RESPONSES, "sequence"))
-@example(batch=case(*TWO_RESPONSES, "constant"))
-def objective_matches_reference(f, batch):
-    checks.close(
-        f(*batch),
-        ref.grpo_objective(*batch),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the objective",
-    )
+grpo_objective.matches_reference(
+    "matches the reference on random batches (each aggregation)",
+    3,
+    response_batches(),
+    examples=[case(*TWO_RESPONSES, "sequence"), case(*TWO_RESPONSES, "constant")],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the objective",
+)
 
 
 @grpo_objective.holds(
