@@ -36,9 +36,17 @@ validation; its `hint` may be empty, since the `rejects` property already names 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+
+CATALOGUES: dict[str, Catalogue] = {}
+"""Every lab's catalogue by lab module, filled as the catalogues are declared (a lab grader's
+package imports its `catalogue`), so that the engine finds them without importing the labs."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,10 @@ class Mistake:
         """The implementation's name, unique within its catalogue."""
         return self.implementation.__name__
 
+    def run(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Result:
+        """What this mistake does on a copy of these arguments (grader-side)."""
+        return run(self.implementation, args, kwargs)
+
 
 @dataclass
 class Catalogue:
@@ -74,6 +86,9 @@ class Catalogue:
 
     lab: str
     mistakes: list[Mistake] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        CATALOGUES[self.lab] = self
 
     def mistake(
         self, function: str, description: str, *, hint: str, keeps_validation: bool = True
@@ -102,6 +117,9 @@ class Catalogue:
 
         Grader-side: it runs the catalogue's own code, never the learner's. A mistake that raises
         on these arguments (or has no hint) is left out: it cannot be what the learner returned.
+        The engine now matches every failing example against the catalogue by itself
+        (`matching`), so a property no longer needs this; it stays for graders that still pass
+        `mistakes=` to a check, where the two agree.
         """
         produced = {}
         for mistake in self.of(function):
@@ -112,3 +130,114 @@ class Catalogue:
             except Exception:  # a mistake that fails on these arguments matches nothing
                 continue
         return produced
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a call did: its value, or the name of the exception it raised; and whether it warned."""
+
+    value: Any = None
+    raised: str = ""
+    warned: bool = False
+
+
+def run(function: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Result:
+    """Call `function` on a copy of the arguments, recording its warnings instead of showing them."""
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="warn", invalid="warn", divide="warn"),
+    ):
+        warnings.simplefilter("always")
+        try:
+            value = function(*copy.deepcopy(tuple(args)), **copy.deepcopy(kwargs))
+        except Exception as error:  # a mistake may raise where the reference does not
+            return Result(raised=type(error).__name__, warned=bool(caught))
+    return Result(value, warned=bool(caught))
+
+
+def agrees(got: Any, value: Any, rtol: float, atol: float) -> bool:
+    """True when `got` and `value` have the same structure (tuples, lists and dicts of the same
+    length and keys) and every number agrees within the tolerances, nan matching nan."""
+    if isinstance(value, dict):
+        return (
+            isinstance(got, dict)
+            and list(got) == list(value)
+            and all(agrees(got[k], value[k], rtol, atol) for k in value)
+        )
+    if isinstance(value, tuple | list):
+        return (
+            isinstance(got, tuple | list)
+            and len(got) == len(value)
+            and all(agrees(g, v, rtol, atol) for g, v in zip(got, value, strict=True))
+        )
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        v = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if g.shape != v.shape:
+        return False
+    return bool(np.allclose(g, v, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def same(a: Result, b: Result, rtol: float, atol: float) -> bool:
+    """Whether two calls did the same: raised the same exception, or returned values that agree
+    and warned alike."""
+    if a.raised or b.raised:
+        return a.raised == b.raised
+    return a.warned == b.warned and agrees(a.value, b.value, rtol, atol)
+
+
+def matching(
+    mistakes: Sequence[Mistake],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    got: Result,
+    expected: Result,
+    rtol: float,
+    atol: float,
+) -> list[str]:
+    """The hints of the mistakes that do on these arguments what the learner's call did (`got`)
+    and not what the reference did (`expected`: a mistake that is right here proves nothing)."""
+    hints = []
+    for mistake in mistakes:
+        if mistake.hint:
+            done = mistake.run(args, kwargs)
+            if same(got, done, rtol, atol) and not same(done, expected, rtol, atol):
+                hints.append(mistake.hint)
+    return hints
+
+
+FLOAT32 = (
+    "your values agree with the expected ones to about 6 significant digits, not to the 12 of "
+    "float64: compute in float64 (`np.asarray(x, dtype=np.float64)`), float32 keeps about 7"
+)
+
+
+def structural(got: Any, expected: Any, rtol: float, atol: float) -> list[str]:
+    """What the grader can prove from the two values alone: the sign flipped, the matrix
+    transposed, float32's rounding, every entry off by one constant, or every entry scaled by one
+    factor."""
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return []
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(e))) or not np.any(np.abs(e) > atol):
+        return []
+    if g.shape == e.shape and agrees(g, -e, rtol, atol):
+        return ["your value is exactly minus the expected one: check the sign"]
+    if g.ndim == 2 and g.shape == e.T.shape and not agrees(e, e.T, rtol, atol) and agrees(g, e.T, rtol, atol):
+        return ["your array is the expected one transposed: check which axis is which"]
+    if g.shape == e.shape and agrees(g, e, 1e-5, 1e-5) and not agrees(g, e, 1e-12, 1e-12):
+        return [FLOAT32]
+    if g.shape != e.shape or e.size < 2:
+        return []
+    offset = g.flat[0] - e.flat[0]
+    if abs(offset) > atol + rtol * abs(e.flat[0]) and agrees(g, e + offset, rtol, atol):
+        return [f"every entry is off by the same constant ({offset:.6g}): a term added or left out"]
+    big = int(np.argmax(np.abs(e)))
+    scale = g.flat[big] / e.flat[big]
+    if scale != 0 and abs(scale - 1) > rtol and agrees(g, scale * e, rtol, atol):
+        return [f"every entry is scaled by the same factor ({scale:.6g}): check the normaliser or a factor"]
+    return []

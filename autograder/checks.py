@@ -7,7 +7,7 @@ first, then the values, then a hint that names the likely mistake.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -17,24 +17,76 @@ from autograder.outcome import Outcome
 
 
 class PropertyFailed(AssertionError):
-    """A property does not hold. `details` are lines for the report, `hint` the likely mistake."""
+    """A property does not hold.
 
-    def __init__(self, summary: str, details: list[str] | None = None, hint: str = "") -> None:
+    Attributes:
+        summary: What is wrong, in one line.
+        details: Lines for the report (the input's values, the expected and the actual ones).
+        hint: With `proven`, a fact the grader checked and its fix (a wrong type, shape or dtype,
+            a missing ValueError), always shown. Otherwise what the property checks, in words,
+            shown only when no known mistake matches the learner's value.
+        proven: Whether `hint` states a checked fact.
+        matched: Hints of the `mistakes` given to a check that the learner's value matches.
+        rtol: The relative tolerance of the comparison that failed (for matching mistakes).
+        atol: Its absolute tolerance.
+    """
+
+    def __init__(
+        self,
+        summary: str,
+        details: list[str] | None = None,
+        hint: str = "",
+        *,
+        proven: bool = False,
+        matched: Sequence[str] = (),
+        rtol: float = 1e-7,
+        atol: float = 1e-9,
+    ) -> None:
         super().__init__(summary)
         self.summary = summary
         self.details = details or []
         self.hint = hint
+        self.proven = proven
+        self.matched = list(matched)
+        self.rtol = rtol
+        self.atol = atol
 
 
 def fail(summary: str, *details: str, hint: str = "") -> NoReturn:
-    """Raise `PropertyFailed`."""
+    """Raise `PropertyFailed`; `hint` says what the property checks, shown when no known mistake
+    matches the learner's value (never a guess at the mistake: the catalogue names those)."""
     raise PropertyFailed(summary, list(details), hint)
+
+
+def _form(summary: str, *details: str, hint: str = "") -> NoReturn:
+    """Raise `PropertyFailed` for a fact the grader checked (type, shape, dtype, an error): its hint
+    is always shown."""
+    raise PropertyFailed(summary, list(details), hint, proven=True)
+
+
+def _values_wrong(
+    summary: str, details: list[str], hint: str, matched: list[str], rtol: float, atol: float
+) -> NoReturn:
+    """Raise `PropertyFailed` for values outside the tolerances, with the mistakes they match."""
+    raise PropertyFailed(summary, details, hint, matched=matched, rtol=rtol, atol=atol)
+
+
+def has(what: str) -> str:
+    """`what` with "has" or "have": "the advantages have", "the loss has", "kl(p, q) has"."""
+    last = what.rsplit(" ", 1)[-1]
+    plural = ")" not in last and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return f"{what} {'have' if plural else 'has'}"
+
+
+def tolerance(rtol: float, atol: float) -> str:
+    """The tolerance of a comparison, as the report states it."""
+    return f"|got - expected| <= atol + rtol * |expected| with atol = {atol:g}, rtol = {rtol:g}"
 
 
 def as_float(got: Any, what: str = "the result") -> float:
     """`got` as a float, after checking that it is a real number (call before any arithmetic)."""
     if not _is_real_scalar(got):
-        fail(
+        _form(
             f"{what} should be a float",
             f"Got: {describe(got)} {short(got)}",
             hint="return a Python float (e.g. `float(value)`), not an array or a tuple",
@@ -58,30 +110,9 @@ def as_probabilities(got: Any, size: int, what: str = "the policy", hint: str = 
         fail(
             f"{what} is not a probability vector",
             f"Got: {short(pi)} (sum {pi.sum()!r})",
-            hint="normalise: divide the weights by their sum",
+            hint="a probability vector has non-negative entries that sum to 1 (within 1e-9)",
         )
     return pi
-
-
-FLOAT32_HINT = (
-    "compute in float64: float32 keeps only about 7 significant digits and overflows above 3.4e38 "
-    "(`np.asarray(x, dtype=np.float64)`)"
-)
-"""The hint for a result computed in float32 somewhere on the way (see `float32_like`)."""
-
-
-def float32_like(got: Any, expected: Any) -> bool:
-    """True when `got` is a float32 array, or differs from `expected` only by float32's rounding.
-
-    Entry by entry, a value that agrees with the reference to about 6 significant digits (or to
-    1e-5 near 0) but not to the 12 that float64 keeps was almost certainly computed in float32
-    somewhere: name that mistake in the hint.
-    """
-    if isinstance(got, np.ndarray | np.generic) and got.dtype == np.float32:
-        return True
-    if not isinstance(got, np.ndarray | float | np.floating):
-        return False
-    return not matches(got, expected, 1e-12, 1e-12) and matches(got, expected, 1e-5, 1e-5)
 
 
 def close_dict(
@@ -109,22 +140,22 @@ def close_dict(
         mistakes: Known wrong answers, hint text -> the dict that mistake would produce.
     """
     if not isinstance(got, dict):
-        fail(
+        _form(
             f"{what} should be a dict",
             f"Expected: {short(dict(expected))}",
             f"Got:      {describe(got)} {short(got)}",
             hint="return a dict, e.g. `{domain: float(score) for ...}`",
         )
     if list(got) != list(expected):
-        fail(
-            f"{what} has the wrong keys (or keys in the wrong order)",
+        _form(
+            f"{has(what)} the wrong keys (or keys in the wrong order)",
             f"Expected keys: {short(list(expected))}",
             f"Got keys:      {short(list(got))}",
             hint=keys_hint,
         )
     for key, value in got.items():
         if not _is_real_scalar(value):
-            fail(
+            _form(
                 f"{what}[{key!r}] should be a float",
                 f"Got: {describe(value)} {short(value)}",
                 hint="return a Python float (e.g. `float(value)`) for every key",
@@ -140,12 +171,18 @@ def close_dict(
         if not good
     ]
     known = {h: np.array([float(v) for v in wrong.values()]) for h, wrong in (mistakes or {}).items()}
-    fail(
-        f"{what} has wrong values",
-        f"Expected: {short(dict(expected))}",
-        f"Got:      {short(got)}",
-        f"{len(differ)} of {len(wanted)} values differ: " + "; ".join(differ[:3]),
-        hint=_diagnose(values, known, rtol, atol) or hint,
+    _values_wrong(
+        f"{has(what)} wrong values",
+        [
+            f"Expected: {short(dict(expected))}",
+            f"Got:      {short(got)}",
+            f"{len(differ)} of {len(wanted)} values differ: " + "; ".join(differ[:3]),
+            f"Allowed: {tolerance(rtol, atol)}",
+        ],
+        hint,
+        _diagnose(values, known, rtol, atol),
+        rtol,
+        atol,
     )
 
 
@@ -177,11 +214,13 @@ def matches(got: Any, expected: Any, rtol: float, atol: float) -> bool:
     return bool(np.all(_within(g, e, rtol, atol)))
 
 
-def _diagnose(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: float) -> str:
-    for hint, wrong_answer in mistakes.items():
-        if wrong_answer is not None and matches(got, wrong_answer, rtol, atol):
-            return hint
-    return ""
+def _diagnose(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: float) -> list[str]:
+    """The hints of the known wrong answers that `got` matches."""
+    return [
+        hint
+        for hint, wrong_answer in mistakes.items()
+        if wrong_answer is not None and matches(got, wrong_answer, rtol, atol)
+    ]
 
 
 def _labels(expected_from: str, got_from: str) -> tuple[str, str]:
@@ -191,6 +230,13 @@ def _labels(expected_from: str, got_from: str) -> tuple[str, str]:
     got = f"Got ({got_from}):" if got_from else "Got:"
     width = max(len(expected), len(got)) + 1
     return expected.ljust(width), got.ljust(width)
+
+
+def _yours(first: str, second: str) -> tuple[str, str]:
+    """The labels of two of the learner's own values, padded to one width."""
+    a, b = f"Yours ({first}):", f"Yours ({second}):"
+    width = max(len(a), len(b)) + 1
+    return a.ljust(width), b.ljust(width)
 
 
 def close(
@@ -204,6 +250,7 @@ def close(
     mistakes: Mapping[str, Any] | None = None,
     got_from: str = "",
     expected_from: str = "",
+    relation: str = "",
 ) -> None:
     """Check a float or float array against the expected value.
 
@@ -214,18 +261,21 @@ def close(
         rtol: Relative tolerance.
         atol: Absolute tolerance.
         what: How to name the value in the report.
-        hint: Said when no known mistake matches.
+        hint: What the property checks, in words: said when no known mistake matches.
         mistakes: Known wrong answers, hint text -> the value that mistake would produce; the
-            first one that `got` matches becomes the hint.
-        got_from: Which call (or combination of calls) gave `got`, shown as `Got (...):`; give it
-            with `expected_from` when both values come from the learner's function.
-        expected_from: Which call gave `expected`, shown as `Expected (...):`.
+            ones `got` matches become the hints (the engine also matches the lab's catalogue).
+        got_from: Which call (or combination of calls) gave `got`, shown as `Got (...):`.
+        expected_from: What gave `expected`, shown as `Expected (...):`.
+        relation: Set when `expected` is the learner's own value too (a relation between two
+            calls): the values are shown as `Yours (<expected_from>):` and `Yours (<got_from>):`,
+            never as "Expected", followed by `The property needs: <relation>`.
     """
     mistakes = mistakes or {}
-    e_label, g_label = _labels(expected_from, got_from)
+    e_label, g_label = _yours(expected_from, got_from) if relation else _labels(expected_from, got_from)
+    needs = [f"The property needs: {relation}"] if relation else []
     if np.ndim(expected) == 0 and not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)):
         if not _is_real_scalar(got):
-            fail(
+            _form(
                 f"{what} should be a float",
                 f"{e_label}float {expected!r}",
                 f"{g_label}{describe(got)} {short(got)}",
@@ -233,32 +283,41 @@ def close(
             )
         g, expected = float(got), float(expected)
         if not matches(g, expected, rtol, atol):
-            fail(
+            _values_wrong(
                 f"{what} is wrong",
-                f"{e_label}{expected!r}",
-                f"{g_label}{g!r}",
-                f"Difference: {abs(g - expected):.3g} (allowed: {atol:g} + {rtol:g} * |expected|)",
-                hint=_diagnose(g, mistakes, rtol, atol) or hint,
+                [
+                    f"{e_label}{expected!r}",
+                    f"{g_label}{g!r}",
+                    f"Difference: {abs(g - expected):.3g} (allowed: {tolerance(rtol, atol)})",
+                    *needs,
+                ],
+                hint,
+                _diagnose(g, mistakes, rtol, atol),
+                rtol,
+                atol,
             )
         return
     expected = np.asarray(expected, dtype=np.float64)
     if not isinstance(got, np.ndarray):
-        fail(
+        _form(
             f"{what} should be a numpy array",
             f"{e_label}{describe(expected)}",
             f"{g_label}{describe(got)}",
             hint="return `np.asarray(...)` of float64 values",
         )
     if got.shape != expected.shape:
-        fail(
-            f"{what} has the wrong shape",
-            f"{e_label}{describe(expected)}",
-            f"{g_label}{describe(got)}",
-            hint=_diagnose(got, mistakes, rtol, atol) or "check which axis you reduce over and keepdims",
+        raise PropertyFailed(
+            f"{has(what)} the wrong shape",
+            [f"{e_label}{describe(expected)}", f"{g_label}{describe(got)}"],
+            "return the shape the docstring states: check which axis you reduce over and keepdims",
+            proven=True,
+            matched=_diagnose(got, mistakes, rtol, atol),
+            rtol=rtol,
+            atol=atol,
         )
     if got.dtype.kind != "f":
-        fail(
-            f"{what} has the wrong dtype",
+        _form(
+            f"{has(what)} the wrong dtype",
             f"{e_label}{describe(expected)}",
             f"{g_label}{describe(got)}",
             hint="compute in floating point (float64): integer or bool results lose the values",
@@ -266,10 +325,17 @@ def close(
     ok = _within(got.astype(np.float64), expected, rtol, atol)
     if np.all(ok):
         return
-    fail(
-        f"{what} has wrong values",
-        *_difference_lines(got, expected, ok, e_label, g_label),
-        hint=_diagnose(got, mistakes, rtol, atol) or hint,
+    _values_wrong(
+        f"{has(what)} wrong values",
+        [
+            *_difference_lines(got, expected, ok, e_label, g_label),
+            f"Allowed: {tolerance(rtol, atol)}",
+            *needs,
+        ],
+        hint,
+        _diagnose(got, mistakes, rtol, atol),
+        rtol,
+        atol,
     )
 
 
@@ -284,7 +350,8 @@ def _difference_lines(
     ]
     bad = np.argwhere(~ok)
     shown = [
-        f"[{', '.join(map(str, i))}] expected {expected[tuple(i)]!r}, got {got[tuple(i)]!r}" for i in bad[:3]
+        f"[{', '.join(map(str, i))}] expected {float(expected[tuple(i)])!r}, got {float(got[tuple(i)])!r}"
+        for i in bad[:3]
     ]
     lines.append(f"{len(bad)} of {expected.size} entries differ, first: " + "; ".join(shown))
     with np.errstate(invalid="ignore"):
@@ -311,28 +378,28 @@ def equal(
     e_label, g_label = _labels(expected_from, got_from)
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
-            fail(
+            _form(
                 f"{what} should be a numpy array",
                 f"{e_label}{describe(expected)}",
                 f"{g_label}{describe(got)}",
             )
         if got.shape != expected.shape:
-            fail(
-                f"{what} has the wrong shape",
+            _form(
+                f"{has(what)} the wrong shape",
                 f"{e_label}{describe(expected)}",
                 f"{g_label}{describe(got)}",
-                hint=hint,
+                hint="return the shape the docstring states",
             )
         if got.dtype.kind != expected.dtype.kind:
-            fail(
-                f"{what} has the wrong dtype",
+            _form(
+                f"{has(what)} the wrong dtype",
                 f"{e_label}{describe(expected)}",
                 f"{g_label}{describe(got)}",
                 hint=f"keep the dtype of the input ({expected.dtype.name})",
             )
         if not np.array_equal(got, expected):
             fail(
-                f"{what} has wrong values",
+                f"{has(what)} wrong values",
                 f"{e_label}{short(expected)}",
                 f"{g_label}{short(got)}",
                 hint=hint,
@@ -347,15 +414,36 @@ def finite(got: Any, *, what: str = "the result", hint: str = "") -> None:
     try:
         values = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        fail(f"{what} should be numeric", f"Got: {describe(got)}")
+        _form(f"{what} should be numeric", f"Got: {describe(got)}", hint="return numbers")
     if not np.all(np.isfinite(values)):
-        fail(f"{what} contains nan or inf", f"Got: {short(got)}", hint=hint)
+        fail(f"{what} contains nan or inf", f"Got: {short(got)}", hint=hint or "every entry should be finite")
+
+
+def stable(
+    got: Any,
+    outcome: Outcome,
+    expected: Any,
+    *,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    what: str = "the result",
+    hint: str = "",
+) -> None:
+    """Check a value computed on extreme inputs: finite, with no warning on the way (`outcome` is
+    its call's), and close to `expected` (see `close`)."""
+    finite(got, what=what)
+    no_warnings(outcome)
+    close(got, expected, rtol=rtol, atol=atol, what=what, hint=hint)
 
 
 def no_warnings(outcome: Outcome, *, hint: str = "") -> None:
     """Check that the call emitted no warning (numpy's overflow and invalid-value warnings)."""
     if outcome.warnings:
-        fail("the call emitted a warning", *outcome.warnings[:3], hint=hint)
+        fail(
+            "the call emitted a warning",
+            *outcome.warnings[:3],
+            hint=hint or "this input should need no warning",
+        )
 
 
 def value_error(outcome: Outcome, arguments: str | tuple[str, ...], *, why: str) -> None:
@@ -368,19 +456,19 @@ def value_error(outcome: Outcome, arguments: str | tuple[str, ...], *, why: str)
     """
     names = (arguments,) if isinstance(arguments, str) else arguments
     if outcome.kind == "ok":
-        fail(
+        _form(
             f"no ValueError although {why}",
             f"Got: returned {short(outcome.value, 200)}",
             hint=f"validate the input and `raise ValueError(...)` naming {names[0]!r}",
         )
     if not outcome.raised("ValueError"):
-        fail(
+        _form(
             f"raised {outcome.exception_type} instead of ValueError when {why}",
             f"Message: {outcome.message}",
             hint="check the input yourself before using it and raise ValueError",
         )
     if not any(name.lower() in outcome.message.lower() for name in names):
-        fail(
+        _form(
             f"the ValueError's message does not name the argument ({' or '.join(names)})",
             f"Message: {outcome.message!r}",
             hint=f"say which argument is wrong, e.g. '{names[0]} must be ...'",

@@ -88,6 +88,11 @@ def build_parser() -> Parser:
         "--watch", action="store_true", help="re-grade a lab each time you save its file (Ctrl-C to stop)"
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every failing property in full (by default one a function, the others one line each)",
+    )
+    parser.add_argument(
         "--isolation",
         choices=("auto", "jail", "process"),
         default="auto",
@@ -192,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             grade_submission(args.submission, labs, args.timeout, jobs=args.jobs, jailed=jailed),
             time.perf_counter() - started,
             isolation=isolation,
+            verbose=args.verbose,
         )
     except KeyboardInterrupt:
         print("python -m autograder: interrupted", file=sys.stderr)

@@ -28,10 +28,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from hypothesis import HealthCheck, Phase, settings
+import numpy as np
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis.errors import Flaky
+from hypothesis.strategies import SearchStrategy
 
 from autograder import checks
+from autograder.catalogue import CATALOGUES, Mistake, Result, matching, run, same, structural
 from autograder.checks import PropertyFailed
 from autograder.formatting import call_literal, describe, short
 from autograder.outcome import Outcome
@@ -56,6 +59,12 @@ FUNCTION_BUDGET = 15
 """A function's calls may take this many times its per-call limit in all (it bounds the run)."""
 MAX_FEEDBACK = 6000
 """Characters kept of one property's feedback."""
+DIAGNOSED_CALLS = 8
+"""The last calls of a failing example whose values are matched against the known mistakes."""
+HISTORY = 20
+"""The first calls of each property kept to confirm a diagnosis: a mistake is named only if it
+agrees with what the learner's function did on the calls of all its properties so far (an
+example it passed rules out a mistake that would have failed it)."""
 FunctionState = Literal["graded", "not implemented", "stopped"]
 """How a function's grading ended: every property ran, it is a stub, or an abort stopped it."""
 
@@ -118,8 +127,14 @@ class LearnerFunction:
         self.lab_functions = lab_functions
         self.reference: Callable[..., Any] | None = None
         """The reference function, to describe what was expected of an unusable value."""
+        self.mistakes: list[Mistake] = []
+        """The catalogue's known mistakes of this function, matched against a failing example."""
         self.calls: list[Call] = []
         self.outcomes: list[Outcome] = []
+        self.history: list[tuple[Call, Outcome]] = []
+        """The first `HISTORY` calls of each property so far, with their outcomes."""
+        self.property_calls = 0
+        """Calls made by the current property."""
         self.seconds = 0.0
 
     def reset(self) -> None:
@@ -139,6 +154,9 @@ class LearnerFunction:
         finally:
             self.seconds += time.monotonic() - started
         self.outcomes.append(outcome)
+        self.property_calls += 1
+        if self.property_calls <= HISTORY:
+            self.history.append((self.calls[-1], outcome))
         if outcome.kind == "missing":
             raise Aborted(f"there is no function `{self.name}` in your file: keep the name and signature")
         if outcome.raised("NotImplementedError"):
@@ -172,17 +190,20 @@ class LearnerFunction:
             raise PropertyFailed(
                 f"raised {outcome.exception_type}: {outcome.message}",
                 hint="this input is valid: the function should return a result",
+                proven=True,
             )
         if outcome.kind == "unsendable":
             raise PropertyFailed(
                 f"returned {outcome.message}, which the grader cannot read",
                 hint="return numpy arrays, floats, tuples or dicts as the docstring says",
+                proven=True,
             )
         if outcome.mutated:
             changed = ", ".join(self._parameter(m) for m in outcome.mutated)
             raise PropertyFailed(
                 f"modified its input ({changed}) in place",
                 hint="work on a copy (`x = np.array(x, dtype=float)`) or build new arrays",
+                proven=True,
             )
         return outcome.value
 
@@ -246,6 +267,30 @@ class GradedFunction:
             return test
 
         return register
+
+    def matches_reference(
+        self,
+        description: str,
+        points: int,
+        cases: SearchStrategy[tuple[Any, ...]],
+        *,
+        examples: Sequence[tuple[Any, ...]] = (),
+        rtol: float = 1e-7,
+        atol: float = 1e-9,
+        what: str = "the result",
+        max_examples: int | None = None,
+    ) -> None:
+        """Register the property that the function returns the reference's value (`checks.close`)
+        on the argument tuples `examples` (first, in order), then on tuples drawn from `cases`."""
+
+        def matches_the_reference(f: LearnerFunction, case: tuple[Any, ...]) -> None:
+            expected = getattr(reference(self.lab.module), self.name)(*case)
+            checks.close(f(*case), expected, rtol=rtol, atol=atol, what=what)
+
+        test = given(case=cases)(matches_the_reference)
+        for case in reversed(examples):
+            test = example(case=case)(test)
+        self.holds(description, points, max_examples)(test)
 
     def rejects(
         self,
@@ -311,6 +356,8 @@ class PropertyResult:
     points: int
     passed: bool
     feedback: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    """The hints of the known mistakes the learner's value matched (empty: none matched)."""
 
     @property
     def earned(self) -> int:
@@ -357,8 +404,11 @@ class LabResult:
         return sum(f.earned for f in self.functions)
 
 
-def run_property(prop: Property, f: LearnerFunction, failing: frozenset[str] = frozenset()) -> list[str]:
-    """Run one property; return the feedback lines of its failure, or `[]` when it holds.
+def run_property(
+    prop: Property, f: LearnerFunction, failing: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """Run one property; return the feedback lines of its failure (`[]` when it holds) and the
+    hints of the known mistakes that the learner's values on the failing example match.
 
     Any exception the grader's own code raises while judging the learner's values (unpacking a
     `None`, arithmetic on a string, a float too large) is the property's failure, never a crash.
@@ -366,15 +416,92 @@ def run_property(prop: Property, f: LearnerFunction, failing: frozenset[str] = f
     Raises `Aborted` when grading of the function must stop (timeout, crash, stub).
     """
     f.reset()
+    f.property_calls = 0
     try:
         prop.test(f)
     except PropertyFailed as failure:
-        return _cut(_failure_report(failure, f, failing))
+        return _report(failure, f, failing, prop.description)
     except Flaky:
-        return ["Your function gave different results for the same input: make it deterministic."]
+        return ["Your function gave different results for the same input: make it deterministic."], []
     except Exception as error:  # the grader could not judge a value it did not make
-        return _cut(_failure_report(_unusable(error, f), f, failing))
-    return []
+        return _report(_unusable(error, f), f, failing, prop.description)
+    return [], []
+
+
+def _report(
+    failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str], description: str
+) -> tuple[list[str], list[str]]:
+    try:
+        hints = list(dict.fromkeys(failure.matched)) or diagnose(f, failure.rtol, failure.atol)
+    except Exception:  # a learner value the diagnosis cannot compare: no hint rather than a crash
+        hints = []
+    return _cut(_failure_report(failure, f, failing, hints, description)), hints
+
+
+def diagnose(f: LearnerFunction, rtol: float, atol: float) -> list[str]:
+    """The known mistakes that the learner's values on the last example match.
+
+    For each of the example's last calls that did not do what the reference does, the
+    catalogue's mistakes of the function are run on the same arguments (grader-side: the
+    catalogue's code, never the learner's); a mistake is named when it does what the learner's
+    call did (the same value within the property's tolerances, or the same exception) and also
+    explains the property's earlier calls. When none is, the structural diagnoses the two values
+    prove (sign, transpose, constant offset or factor) are tried, unless the function returned a
+    right non-zero value earlier (no such slip spares one input).
+    """
+    if f.reference is None:
+        return []
+    past = [
+        (call, _result(outcome), run(f.reference, call.args, call.kwargs))
+        for call, outcome in f.history
+        if _judged(outcome)
+    ]
+    hints: list[str] = []
+    for call, outcome in list(zip(f.calls, f.outcomes, strict=False))[-DIAGNOSED_CALLS:]:
+        if not _judged(outcome):
+            continue
+        got, expected = _result(outcome), run(f.reference, call.args, call.kwargs)
+        if expected.raised or same(got, expected, rtol, atol):
+            continue
+        found = [
+            m.hint
+            for m in f.mistakes
+            if m.hint in matching([m], call.args, call.kwargs, got, expected, rtol, atol)
+            and _explains(m, past, rtol, atol)
+        ]
+        ever_right = any(not e.raised and same(g, e, rtol, atol) and _nonzero(e.value) for _, g, e in past)
+        if not found and not got.raised and not ever_right:
+            found = structural(got.value, expected.value, rtol, atol)
+        hints += found
+    return list(dict.fromkeys(hints))
+
+
+def _judged(outcome: Outcome) -> bool:
+    """Whether a call's outcome can be compared with the reference's (returned or raised)."""
+    return outcome.kind in ("ok", "raised") and not outcome.mutated
+
+
+def _result(outcome: Outcome) -> Result:
+    return Result(outcome.value, outcome.exception_type, bool(outcome.warnings))
+
+
+def _explains(mistake: Mistake, past: list[tuple[Call, Result, Result]], rtol: float, atol: float) -> bool:
+    """Whether the mistake does what the learner's function did on every earlier call where the
+    mistake and the reference differ."""
+    for call, got, expected in past:
+        if expected.raised:
+            continue
+        done = mistake.run(call.args, call.kwargs)
+        if not same(done, expected, rtol, atol) and not same(got, done, rtol, atol):
+            return False
+    return True
+
+
+def _nonzero(value: Any) -> bool:
+    try:
+        return bool(np.any(np.abs(np.asarray(value, dtype=np.float64)) > 0))
+    except (TypeError, ValueError):
+        return True
 
 
 def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
@@ -394,6 +521,7 @@ def _unusable(error: Exception, f: LearnerFunction) -> PropertyFailed:
         f"returned {_kind(value)}, which the grader could not use ({reason})",
         [*details, f"Got:      {short(value, 300)}"],
         hint=hint,
+        proven=True,
     )
 
 
@@ -432,7 +560,9 @@ def _cut(lines: list[str]) -> list[str]:
     return out
 
 
-def _failure_report(failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str]) -> list[str]:
+def _failure_report(
+    failure: PropertyFailed, f: LearnerFunction, failing: frozenset[str], hints: list[str], description: str
+) -> list[str]:
     calls = f.calls
     lines = []
     shown = list(dict.fromkeys(str(call) for call in calls[-4:]))  # a repeated call is listed once
@@ -444,9 +574,20 @@ def _failure_report(failure: PropertyFailed, f: LearnerFunction, failing: frozen
     lines.append(f"Problem: {failure.summary}.")
     lines += failure.details
     lines += attribution(f, failing)
-    if failure.hint:
-        lines.append(f"Hint: {failure.hint}.")
-    return lines
+    return lines + explanation(failure, hints, description)
+
+
+def explanation(failure: PropertyFailed, hints: list[str], description: str) -> list[str]:
+    """The hint lines: the known mistakes the value matches, else a fact the grader checked,
+    else what the property checks (never a guess at the mistake)."""
+    if len(hints) == 1:
+        return [f"Hint: {hints[0]}."]
+    if hints:
+        return ["Hint: your values match each of these known mistakes:", *(f"  - {h}" for h in hints)]
+    if failure.proven and failure.hint:
+        return [f"Hint: {failure.hint}."]
+    lines = [f"No known mistake gives your values here. This property checks: {description}."]
+    return lines + ([f"About it: {failure.hint}."] if failure.hint else [])
 
 
 def attribution(f: LearnerFunction, failing: frozenset[str]) -> list[str]:
@@ -479,6 +620,8 @@ def grade_function(
     others = tuple(g.name for g in graded.lab.functions if g.name != graded.name)
     f = LearnerFunction(module, graded.name, parameters, graded.time_limit, graded.faster, others)
     f.reference = getattr(ref, graded.name)
+    catalogue = CATALOGUES.get(graded.lab.module)
+    f.mistakes = catalogue.of(graded.name) if catalogue else []
     results: list[PropertyResult] = []
     problem = ""
     state: FunctionState = "graded"
@@ -487,7 +630,7 @@ def grade_function(
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
         try:
-            feedback = run_property(prop, f, failing)
+            feedback, hints = run_property(prop, f, failing)
         except Aborted as abort:
             problem = clip(str(abort), 2000)
             state = "not implemented" if isinstance(abort, NotImplementedYet) else "stopped"
@@ -495,7 +638,9 @@ def grade_function(
                 problem += f", on the call {clip(str(f.calls[-1]), 1000)}"
             results.append(PropertyResult(graded.id, prop.description, prop.points, False, [problem]))
             continue
-        results.append(PropertyResult(graded.id, prop.description, prop.points, not feedback, feedback))
+        results.append(
+            PropertyResult(graded.id, prop.description, prop.points, not feedback, feedback, hints)
+        )
     return FunctionResult(graded.id, results, problem, state)
 
 

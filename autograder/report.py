@@ -32,6 +32,8 @@ class Grade:
     problem: str = ""
     isolation: str = ""
     """How the learner's code ran (the scoreboard's last line says so; "" when not said)."""
+    verbose: bool = False
+    """Show every failing property's feedback, not only one a function (`--verbose`)."""
 
     @property
     def points(self) -> int:
@@ -92,13 +94,38 @@ def scoreboard(grade: Grade) -> str:
     return printable("\n".join(out))
 
 
-def function_feedback(fn: FunctionResult) -> list[str]:
-    """A function's properties with their points, and the feedback of each failing one."""
+def shown_in_full(fn: FunctionResult) -> PropertyResult | None:
+    """The failing property whose feedback is shown in full: the one whose value matched the
+    fewest known mistakes (one is a diagnosis), else the first failing one in the declaration
+    order (agreement with the reference, then the invariants, then the errors)."""
+    failing = [p for p in fn.properties if not p.passed]
+    matched = [p for p in failing if p.hints]
+    if matched:
+        return min(matched, key=lambda p: len(p.hints))
+    return failing[0] if failing else None
+
+
+def function_feedback(fn: FunctionResult, verbose: bool = False) -> list[str]:
+    """A function's properties with their points, and the feedback of one failing property (of
+    every failing one with `verbose`); a hint is printed once."""
+    full = shown_in_full(fn)
     out = [f"{fn.function_id}  ({fn.earned}/{fn.points})"]
+    printed: set[str] = set()
     for prop in fn.properties:
         out.append(f"  {'✓' if prop.passed else '✗'} {prop.description} ({prop.earned}/{prop.points})")
-        if not prop.passed:
-            out += [f"      {line}" for text in prop.feedback for line in text.splitlines()]
+        if prop.passed or not (verbose or prop is full):
+            continue
+        for line in (line for text in prop.feedback for line in text.splitlines()):
+            if line.startswith(("Hint:", "  - ")):
+                if line in printed:
+                    continue
+                printed.add(line)
+            out.append(f"      {line}")
+    hidden = sum(not p.passed for p in fn.properties) - 1
+    if hidden > 0 and not verbose:
+        out.append(
+            f"  ({hidden} more failing {'property' if hidden == 1 else 'properties'} above: `--verbose` shows their details)"
+        )
     return out
 
 
@@ -115,7 +142,7 @@ def _details(grade: Grade) -> list[str]:
             f"numpy as np and your {lab.lab.module}.py functions loaded) and paste it.",
         ]
         for fn in failing:
-            out += ["", *function_feedback(fn)]
+            out += ["", *function_feedback(fn, grade.verbose)]
     return out
 
 

@@ -183,7 +183,7 @@ def _plain(result: LabResult) -> dict[str, Any]:
             {
                 "problem": f.problem,
                 "state": f.state,
-                "properties": [[p.passed, p.feedback] for p in f.properties],
+                "properties": [[p.passed, p.feedback, p.hints] for p in f.properties],
             }
             for f in result.functions
         ],
@@ -206,8 +206,15 @@ def _result_from_plain(lab: Lab, data: dict[str, Any]) -> LabResult:
         ):
             raise ValueError("wrong properties")
         properties = [
-            PropertyResult(graded.id, p.description, p.points, bool(passed), [str(line) for line in feedback])
-            for p, (passed, feedback) in zip(graded.properties, plain["properties"], strict=True)
+            PropertyResult(
+                graded.id,
+                p.description,
+                p.points,
+                bool(passed),
+                [str(line) for line in feedback],
+                [str(hint) for hint in hints],
+            )
+            for p, (passed, feedback, hints) in zip(graded.properties, plain["properties"], strict=True)
         ]
         out.append(FunctionResult(graded.id, properties, str(plain["problem"]), plain["state"]))
     return LabResult(lab, out, str(data["problem"]))

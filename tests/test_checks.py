@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis.extra import numpy as hnp
 
 from autograder import checks
 from autograder import strategies as gen
+from autograder.catalogue import FLOAT32, structural
 from autograder.checks import PropertyFailed
 from autograder.outcome import Outcome
 from autograder.sandbox import InProcessModule
@@ -68,9 +69,9 @@ def test_a_mistake_is_named_only_when_the_value_matches_it():
     doubled = failure(
         checks.close, np.array([2.0, 4.0]), np.array([1.0, 2.0]), mistakes=mistakes, hint="other"
     )
-    assert doubled.hint == "you doubled it"
+    assert doubled.matched == ["you doubled it"]
     other = failure(checks.close, np.array([3.0, 4.0]), np.array([1.0, 2.0]), mistakes=mistakes, hint="other")
-    assert other.hint == "other"
+    assert other.matched == [] and other.hint == "other" and not other.proven
 
 
 def test_the_two_sides_are_named_when_both_are_the_learners_calls():
@@ -189,7 +190,7 @@ def test_close_dict_shows_dicts_not_arrays():
     expected = {"coding": 53.0, "math": 46.0}
     checks.close_dict({"coding": 53.0, "math": 46.0 + 1e-12}, expected)
     failed = failure(checks.close_dict, {"coding": 53.0, "math": 40.0}, expected, what="the scores")
-    assert failed.summary == "the scores has wrong values"
+    assert failed.summary == "the scores have wrong values"
     assert "{'coding': 53.0, 'math': 46.0}" in report(failed) and "'math': expected 46.0, got 40.0" in report(
         failed
     )
@@ -204,21 +205,35 @@ def test_close_dict_checks_type_keys_and_values_in_that_order():
     mistaken = failure(
         checks.close_dict, {"a": 2.0, "b": 4.0}, expected, mistakes={"doubled": {"a": 2.0, "b": 4.0}}
     )
-    assert mistaken.hint == "doubled"
+    assert mistaken.matched == ["doubled"]
 
 
 @settings(max_examples=30, deadline=None)
 @given(x=hnp.arrays(np.float64, 5, elements=gen.floats(-20.0, 20.0)))
-def test_float32_like_recognises_float32_rounding_and_only_that(x):
-    assert checks.float32_like(x.astype(np.float32), x)
+def test_structural_diagnoses_are_proven_by_the_two_values(x):
+    assume(np.any(np.abs(x) > 1e-3))
+    assert len(structural(-x, x, 1e-9, 1e-12)) == 1 and "sign" in structural(-x, x, 1e-9, 1e-12)[0]
     rounded = x.astype(np.float32).astype(np.float64)
-    assert checks.float32_like(rounded, x) == (not checks.matches(rounded, x, 1e-12, 1e-12))
-    assert not checks.float32_like(x, x)
-    assert not checks.float32_like(x + 0.1, x)
-    assert not checks.float32_like(list(x), x)
+    if not checks.matches(rounded, x, 1e-12, 1e-12):
+        assert structural(rounded, x, 1e-12, 1e-15) == [FLOAT32]
+    assert "constant" in structural(x + 0.5, x, 1e-9, 1e-12)[0]
+    assert structural(x + np.arange(5.0) * x[np.argmax(np.abs(x))], x, 1e-9, 1e-12) == []
 
 
-def test_float32_like_compares_entry_by_entry():
-    expected = np.array([0.0, -2e300])
-    assert not checks.float32_like(np.array([-0.69, -2e300]), expected)  # not a rounding error
-    assert checks.float32_like(np.array([1e-7, -2e300 * (1 + 1e-7)]), expected)
+def test_a_relation_labels_both_values_as_the_learners_and_says_what_it_needs():
+    sides = {"got_from": "f(x + c)", "expected_from": "f(x)", "relation": "the two equal"}
+    details = failure(checks.close, np.array([1.0, 2.5]), np.array([1.0, 2.0]), **sides).details
+    assert details[0] == "Yours (f(x)):     float64 array of shape (2,)"
+    assert details[2] == "Yours (f(x + c)): float64 array of shape (2,)"
+    assert "The property needs: the two equal" in details and not any("Expected" in d for d in details)
+
+
+def test_array_comparisons_print_their_tolerance_and_agree_in_number():
+    got, expected = np.array([1.0, 2.5]), np.array([1.0, 2.0])
+    failed = failure(checks.close, got, expected, rtol=1e-6, atol=1e-8, what="the advantages")
+    assert failed.summary == "the advantages have wrong values"
+    assert (
+        "Allowed: |got - expected| <= atol + rtol * |expected| with atol = 1e-08, rtol = 1e-06"
+        in failed.details
+    )
+    assert checks.has("the loss") == "the loss has" and checks.has("kl(p, q)") == "kl(p, q) has"

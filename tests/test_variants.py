@@ -1,6 +1,7 @@
-"""Grade the grader: the reference scores full marks, stubs score 0, every plausible mistake
-loses points on the function it breaks, every property is failed by some mistake, and correct
-alternative implementations keep full marks."""
+"""Grade the grader: the reference scores full marks, stubs score 0, every mistake of the labs'
+catalogues (`autograder/labs/<lab>/catalogue.py`) loses points on the function it breaks, is shown
+its own hint and no other mistake's, in one full block; every property is failed by some mistake;
+correct alternative implementations (`tests/variants/`) keep full marks."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder.catalogue import CATALOGUES
 from autograder.cli import grade_submission, main
-from autograder.engine import grade_function
+from autograder.engine import FunctionResult, grade_function
 from autograder.labs import LAB_MODULES, available_labs, load_lab
+from autograder.report import function_feedback
 from autograder.sandbox import IsolatedModule
 from tests.variants import Variant, load_all, submission
 
@@ -23,24 +26,34 @@ WRONG = [v for v in VARIANTS if not v.correct]
 CORRECT = [v for v in VARIANTS if v.correct]
 
 
-def failed_properties(variant: Variant, folder: Path) -> dict[str, str]:
-    """Grade a wrong variant on the function it replaces; return its failed properties' feedback."""
+def graded_alone(variant: Variant, folder: Path) -> FunctionResult:
+    """Grade a wrong variant (on top of the reference) on the function it replaces."""
     lab = load_lab(next(n for n, name in LAB_MODULES.items() if name == variant.lab))
     graded = next(g for g in lab.functions if g.name == variant.function)
     module = IsolatedModule(submission(variant, folder), variant.lab)
     try:
-        result = grade_function(graded, module)
+        return grade_function(graded, module)
     finally:
         module.close()
+
+
+def failed_properties(result: FunctionResult) -> dict[str, str]:
+    """The failed properties' feedback, by description."""
     return {p.description: "\n".join(p.feedback) for p in result.properties if not p.passed}
 
 
+def other_hints(variant: Variant, shown: str) -> list[str]:
+    """The hints of the lab's other mistakes that `shown` (a function's report) names."""
+    hints = {m.hint for m in CATALOGUES[variant.lab].mistakes if m.hint and m.hint != variant.hint}
+    return sorted(h for h in hints if f"Hint: {h}." in shown or f"  - {h}\n" in shown + "\n")
+
+
 @pytest.fixture(scope="session")
-def wrong_results(tmp_path_factory) -> dict[Variant, dict[str, str]]:
+def wrong_results(tmp_path_factory) -> dict[Variant, FunctionResult]:
     """Each wrong variant graded on the function it replaces (one process per CPU)."""
     folders = [tmp_path_factory.mktemp(f"wrong{i}") for i in range(len(WRONG))]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-        return dict(zip(WRONG, pool.map(failed_properties, WRONG, folders), strict=True))
+        return dict(zip(WRONG, pool.map(graded_alone, WRONG, folders), strict=True))
 
 
 def test_reference_scores_full_marks(tmp_path):
@@ -60,33 +73,45 @@ def test_stubs_score_zero_and_exit_1(tmp_path, capsys):
 
 @pytest.mark.parametrize("variant", WRONG, ids=lambda v: f"{v.lab}.{v.id}")
 def test_wrong_variant_loses_points(variant, wrong_results):
-    assert wrong_results[variant], (
+    assert failed_properties(wrong_results[variant]), (
         f"no property of {variant.lab}.{variant.function} catches: {variant.description}"
     )
 
 
 @pytest.mark.parametrize("variant", [v for v in WRONG if v.hint], ids=lambda v: f"{v.lab}.{v.id}")
-def test_wrong_variant_is_shown_the_hint_for_its_mistake(variant, wrong_results):
-    hints = [
-        line for text in wrong_results[variant].values() for line in text.splitlines() if "Hint:" in line
-    ]
-    assert any(variant.hint.lower() in line.lower() for line in hints), (
-        f"{variant.lab}.{variant.function} ({variant.description}) should be told {variant.hint!r}; "
-        "hints shown:\n" + "\n".join(hints)
+def test_wrong_variant_is_shown_its_hint_and_no_other(variant, wrong_results):
+    shown = "\n".join(function_feedback(wrong_results[variant]))
+    assert f"Hint: {variant.hint}." in shown or f"  - {variant.hint}\n" in shown + "\n", (
+        f"{variant.lab}.{variant.function} ({variant.description}) should be told {variant.hint!r}:\n{shown}"
     )
+    assert "Hint: your values match each" in shown or not other_hints(variant, shown), (
+        f"{variant.lab}.{variant.function} ({variant.description}) is told another mistake's hint:\n{shown}"
+    )
+
+
+@pytest.mark.parametrize("variant", WRONG, ids=lambda v: f"{v.lab}.{v.id}")
+def test_wrong_variant_gets_one_full_block(variant, wrong_results):
+    result = wrong_results[variant]
+    blocks = sum(line.startswith("      Problem:") for line in function_feedback(result))
+    assert blocks == (0 if result.problem else 1), "\n".join(function_feedback(result))
 
 
 @pytest.mark.parametrize("number", available_labs())
 def test_every_property_is_failed_by_some_wrong_variant(number, wrong_results):
     lab = load_lab(number)
-    caught = {(v.function, d) for v, failed in wrong_results.items() if v.lab == lab.module for d in failed}
+    caught = {
+        (v.function, d)
+        for v, result in wrong_results.items()
+        if v.lab == lab.module
+        for d in failed_properties(result)
+    }
     never = [
         f"{g.name}: {p.description}"
         for g in lab.functions
         for p in g.properties
         if (g.name, p.description) not in caught
     ]
-    assert not never, "properties that no wrong variant fails (add one to tests/variants/):\n" + "\n".join(
+    assert not never, "properties that no catalogued mistake fails (add one to the catalogue):\n" + "\n".join(
         never
     )
 

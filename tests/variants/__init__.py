@@ -1,15 +1,12 @@
-"""Plausible wrong implementations and correct alternatives of the lab functions.
+"""Wrong variants (the labs' mistake catalogues) and correct alternatives of the lab functions.
 
-Each `tests/variants/labN_*.py` defines functions named like the lab functions they replace:
-
-    @wrong("per-sequence mean instead of per-token mean", hint="per token")
-    def masked_mean_nll(logits, targets, mask): ...
+The wrong variants are generated from `autograder/labs/<lab>/catalogue.py` (`from_catalogue`): each
+mistake, written once there, is graded on its own and must be shown its own hint. Each
+`tests/variants/labN_*.py` holds only correct alternatives, functions named like the lab functions
+they replace:
 
     @correct("loops")
     def log_softmax(logits, axis=-1): ...
-
-A wrong variant's `hint` is a piece of the hint its mistake must be shown (case-insensitive): the
-variants test checks that the feedback names that mistake, not only that points are lost.
 
 `submission()` writes a lab file that takes the reference (`from _reference_<lab> import *`) and
 overrides just those functions, so a wrong variant can only cost points on its own function.
@@ -32,7 +29,8 @@ SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 @dataclass(frozen=True)
 class Variant:
-    """Replacement source for lab functions; `function` is the one a wrong variant breaks."""
+    """Replacement source for lab functions; `function` is the one a wrong variant breaks, `hint`
+    the catalogue's hint for its mistake (the whole text the report must show)."""
 
     lab: str
     function: str
@@ -55,18 +53,6 @@ def _source(function: Callable) -> str:
     source = textwrap.dedent(inspect.getsource(function))
     (definition,) = ast.parse(source).body
     return "\n".join(source.splitlines()[definition.lineno - 1 :]) + "\n"
-
-
-def wrong(description: str, hint: str | None = None) -> Callable[[Callable], Callable]:
-    """Register a plausible mistake in the decorated lab function; `hint` is a piece of the hint
-    that must be shown for it."""
-
-    def register(function: Callable) -> Callable:
-        lab = function.__module__.rsplit(".", 1)[-1]
-        REGISTRY.append(Variant(lab, function.__name__, description, (_source(function),), False, hint))
-        return function
-
-    return register
 
 
 def correct(group: str) -> Callable[[Callable], Callable]:

@@ -11,59 +11,11 @@ from hypothesis import example, given
 
 from autograder import checks
 from autograder.engine import Invalid
-from autograder.labs.lab3_rlhf.lab import SECONDARY, centred, finite_only, kl_loss_gradient, ref
+from autograder.labs.lab3_rlhf.lab import SECONDARY, kl_loss_gradient, ref
 from autograder.labs.lab3_rlhf.strategies import ESTIMATORS, policy_cases
 from autograder.numerics import log_softmax, numerical_gradient
 
 INDEX = {"k1": 0, "k2": 1, "k3": 2}
-HELD_FIXED = (
-    "hold the sample y fixed: differentiate k only through log pi(y), with d log pi(y) / d logits = "
-    "onehot(y) - pi, then average with the weights pi(y) (you differentiated E_pi[k] = sum_y pi(y) k(y) "
-    "through pi(y) as well: that is a gradient through the sampling)"
-)
-
-
-def _kl_gradient(logits, ref_logits) -> np.ndarray:
-    """The true gradient of KL(pi || pi_ref) with respect to the logits: pi * (d - E_pi[d])."""
-    log_pi, log_ref = log_softmax(logits), log_softmax(ref_logits)
-    return centred(np.exp(log_pi), log_pi - log_ref)
-
-
-def _loss_gradient_mistakes(logits, ref_logits, estimator: str) -> dict[str, np.ndarray]:
-    with np.errstate(all="ignore"):  # at extreme logits some mistakes overflow: they are left out then
-        return _named_mistakes(logits, ref_logits, estimator)
-
-
-def _named_mistakes(logits, ref_logits, estimator: str) -> dict[str, np.ndarray]:
-    log_pi, log_ref = log_softmax(logits), log_softmax(ref_logits)
-    pi, pi_ref = np.exp(log_pi), np.exp(log_ref)
-    expected = ref.kl_loss_gradient(logits, ref_logits, estimator)
-    values = ref.kl_estimators(log_pi, log_ref)[INDEX[estimator]]
-    weight = {"k1": pi, "k2": pi * (log_pi - log_ref), "k3": pi - pi_ref}[estimator]
-    kl_gradient = _kl_gradient(logits, ref_logits)
-    named = {
-        "k1": {
-            "k1 in the loss gives no gradient in expectation: sum_y pi(y) * (onehot(y) - pi) = 0. "
-            + HELD_FIXED: kl_gradient
-        },
-        "k2": {
-            "with k2 the expected gradient is pi * (d - E_pi[d]), d = log pi - log pi_ref (pi - pi_ref is "
-            "what k3 gives)": pi - pi_ref,
-            HELD_FIXED: centred(pi, values) + expected,
-        },
-        "k3": {
-            "k3 in the loss does not give the gradient of KL(pi || pi_ref): with the sample held fixed its "
-            "expected gradient is pi - pi_ref, the gradient of the reverse KL(pi_ref || pi)": kl_gradient,
-            HELD_FIXED: centred(pi, values) + expected,
-        },
-    }[estimator]
-    return {
-        **named,
-        "the chain rule goes through log pi(y): d log pi(y) / d logits = onehot(y) - pi (you left out the "
-        "-pi term: the entries must sum to 0)": weight,
-        "return the gradient of the estimator itself, sum_y pi(y) * dk(y)/dlogits (a trainer multiplies "
-        "it by -beta): check the overall sign": -expected,
-    }
 
 
 @kl_loss_gradient.holds("matches the reference for k1, k2 and k3", points=2)
@@ -79,9 +31,6 @@ def loss_gradient_matches_reference(f, case, estimator):
         rtol=1e-9,
         atol=1e-12,
         what=f"the expected gradient of {estimator} in the loss",
-        mistakes=_loss_gradient_mistakes(logits, ref_logits, estimator),
-        hint="sum_y pi(y) * dk/dlogp(y) * (onehot(y) - pi), with dk/dlogp = 1 (k1), log_ratio (k2), "
-        "1 - exp(-log_ratio) (k3)",
     )
 
 
@@ -123,7 +72,6 @@ def loss_gradients_are_the_divergences_gradients(f, case):
             atol=1e-7,
             what=f"the expected gradient of {estimator} in the loss, against finite differences of the "
             "divergence it optimises",
-            mistakes=_loss_gradient_mistakes(logits, ref_logits, estimator),
             hint=hint,
         )
 
@@ -151,34 +99,26 @@ def loss_gradient_equals_finite_differences(f, case, estimator):
         atol=1e-7,
         what=f"the expected gradient of {estimator} in the loss, against sum_y pi(y) * (finite differences "
         f"of {estimator}(y) in the logits)",
-        mistakes=_loss_gradient_mistakes(logits, ref_logits, estimator),
-        hint="differentiate k(y) through log pi(y) only, then weight by pi(y) and sum",
     )
 
 
 @kl_loss_gradient.holds(
     "stays finite, with no warning, for logits up to ±1e3", points=1, max_examples=SECONDARY
 )
-@given(case=policy_cases(scale=1e3), estimator=ESTIMATORS)
+@given(case=policy_cases(scale=1e3, extreme=True), estimator=ESTIMATORS)
 @example(case=(np.array([1e3, -1e3]), np.array([-1e3, 1e3]), None, None), estimator="k3")
 @example(case=(np.array([1e3, 0.0, -1e3]), np.array([-1e3, 0.0, 1e3]), None, None), estimator="k2")
 def loss_gradient_is_stable(f, case, estimator):
     logits, ref_logits, _, _ = case
     outcome = f.attempt(logits, ref_logits, estimator)
-    got = f(logits, ref_logits, estimator)
-    hint = (
-        "use a stable log-softmax, and write pi * exp(-log_ratio) as pi_ref: exp(-log_ratio) overflows "
-        "where pi is tiny"
-    )
-    checks.finite(got, what=f"the expected gradient of {estimator}", hint=hint)
-    checks.no_warnings(outcome, hint=hint)
-    checks.close(
+    got = f.result(outcome)
+    checks.stable(
         got,
+        outcome,
         ref.kl_loss_gradient(logits, ref_logits, estimator),
         rtol=1e-9,
         atol=1e-12,
         what=f"the expected gradient of {estimator}",
-        mistakes=finite_only(_loss_gradient_mistakes(logits, ref_logits, estimator)),
     )
 
 

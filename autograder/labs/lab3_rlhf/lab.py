@@ -3,8 +3,6 @@ what every topic module of the grader shares: the reference, the example budgets
 
 from __future__ import annotations
 
-import numpy as np
-
 from autograder.engine import Lab, reference
 
 ref = reference("lab3_rlhf")
@@ -26,13 +24,3 @@ SECONDARY = 8
 """Examples for invariants and metamorphic relations (the agreement properties get the default 15)."""
 STAT_SEED = 20240611
 """The seed of every sampled check: the same samples for every submission, on every run."""
-
-
-def centred(pi: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """`pi * (a - E_pi[a])`: the gradient w.r.t. the logits of `sum_y pi(y) * a(y)`, a held fixed."""
-    return pi * (a - pi @ a)
-
-
-def finite_only(mistakes: dict) -> dict:
-    """The known mistakes whose values are finite (`checks.close` matches anything against inf)."""
-    return {hint: value for hint, value in mistakes.items() if np.all(np.isfinite(value))}

@@ -13,11 +13,6 @@ from autograder.labs.lab3_rlhf.lab import ref, rlhf_capability_step
 from autograder.labs.lab3_rlhf.strategies import capability_cases
 
 
-def _damped(capabilities, weights, step_size, factor, cap, clip=True) -> np.ndarray:
-    values = np.array([c + weights[k] * step_size * factor for k, c in capabilities.items()])
-    return np.clip(values, 0.0, cap if clip else np.inf)
-
-
 @rlhf_capability_step.holds("reproduces the seed's RLHF table (58.8 -> 62.2 over five iterations)", points=1)
 def reproduces_the_seed_table(f):
     capabilities, weights = ref.SEED_CAPABILITIES, ref.SEED_REWARD_WEIGHTS
@@ -30,7 +25,6 @@ def reproduces_the_seed_table(f):
             list(scores),
             list(capabilities),
             what="the capabilities, in order",
-            hint="return every capability, in the order of `capabilities`",
         )
         expected = np.array(list(capabilities.values())) + iteration * 2.5 * weight_vector
         checks.close(
@@ -38,7 +32,6 @@ def reproduces_the_seed_table(f):
             expected,
             rtol=1e-12,
             what=f"the scores after iteration {iteration}",
-            hint="each score gains reward_weights[k] * step_size * (1 - kl_penalty) = 2.5 * weight",
         )
     total = float(weight_vector @ np.array(list(scores.values()), dtype=float))
     checks.close(total, 62.1875, rtol=1e-12, what="the total reward after 5 iterations (seed: 62.2)")
@@ -54,19 +47,11 @@ def capability_step_matches_reference(f, case):
         list(got) if isinstance(got, dict) else got,
         list(expected),
         what="the capabilities, in order",
-        hint="return a dict with the keys of `capabilities`, in its order",
     )
-    damped_by_kl_penalty = _damped(capabilities, weights, step_size, kl_penalty, cap)
-    unclipped = _damped(capabilities, weights, step_size, 1 - kl_penalty, cap, clip=False)
     checks.close(
         np.array(list(got.values()), dtype=float),
         np.array(list(expected.values())),
         what="the scores",
-        mistakes={
-            "the step is damped by (1 - kl_penalty), not multiplied by kl_penalty": damped_by_kl_penalty,
-            "clip every score to [0, cap]": unclipped,
-        },
-        hint="clip(c + reward_weights[k] * step_size * (1 - kl_penalty), 0, cap)",
     )
 
 

@@ -10,11 +10,21 @@ from autograder import strategies as gen
 
 @st.composite
 def policy_cases(
-    draw, min_k: int = 1, max_k: int = 6, scale: float = 5.0, low_beta: float = 0.0, high_beta: float = 5.0
+    draw,
+    min_k: int = 1,
+    max_k: int = 6,
+    scale: float = 5.0,
+    low_beta: float = 0.0,
+    high_beta: float = 5.0,
+    extreme: bool = False,
 ):
-    """`(logits, ref_logits, rewards, beta)` for a policy over K responses."""
+    """`(logits, ref_logits, rewards, beta)` for a policy over K responses; with `extreme`, the
+    first logit is `scale` and the last reference logit `-scale`, so that every example (a shrunk
+    one too) holds the extreme values a stability property is named for."""
     k = draw(st.integers(min_k, max_k))
     logits, ref_logits, rewards = (draw(gen.arrays(k, -scale, scale)) for _ in range(3))
+    if extreme:
+        logits[0], ref_logits[-1] = scale, -scale
     return logits, ref_logits, rewards, draw(gen.floats(low_beta, high_beta))
 
 

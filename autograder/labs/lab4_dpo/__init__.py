@@ -9,7 +9,7 @@ properties name are declared once, in `catalogue`.
 
 from __future__ import annotations
 
-from autograder.labs.lab4_dpo import family, gradient, loss, reference_free  # noqa: F401  (registers the properties)
+from autograder.labs.lab4_dpo import catalogue, family, gradient, loss, reference_free
 from autograder.labs.lab4_dpo.lab import LAB
 
-__all__ = ["LAB"]
+__all__ = ["LAB", "catalogue", "family", "gradient", "loss", "reference_free"]

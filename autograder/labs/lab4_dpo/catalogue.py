@@ -1,9 +1,7 @@
-"""Lab 4's mistake catalogue: the known wrong implementations of its functions (see
-`autograder.catalogue` for what an entry is and the rules its body follows)."""
+"""The known mistakes of lab4_dpo's functions (see `autograder.catalogue`): each entry computes what
+that mistake returns; the grader shows its hint when a learner's value matches it."""
 
 from __future__ import annotations
-
-import math  # noqa: F401  (the rules give every entry `np`, `math` and `ref`)
 
 import numpy as np
 
@@ -11,6 +9,512 @@ from autograder.catalogue import Catalogue
 from autograder.labs.lab4_dpo.lab import ref
 
 CATALOGUE = Catalogue("lab4_dpo")
+
+
+@CATALOGUE.mistake(
+    "dpo_loss", "beta missing: -log sigmoid(m)", hint="`beta` is missing: the loss is -log sigmoid(beta * m)"
+)
+def dpo_loss_beta_missing_log_sigmoid(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    return float(np.mean(np.logaddexp(0.0, -((pc - rc) - (pr - rr)))))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss",
+    "beta only on the policy terms",
+    hint="`beta` multiplies the whole margin, reference terms included: beta * m with m = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps)",
+)
+def dpo_loss_beta_only_policy_terms(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    return float(np.mean(np.logaddexp(0.0, -(beta * (pc - pr) - (rc - rr)))))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss",
+    "reference terms added instead of subtracted",
+    hint="subtract the reference log-probs, m = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps) (you added them)",
+)
+def dpo_loss_reference_terms_added_subtracted(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    return float(np.mean(np.logaddexp(0.0, -beta * ((pc + rc) - (pr + rr)))))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss",
+    "sigmoid(z) for sigmoid(-z): -log sigmoid(-beta * m)",
+    hint="the margin has the wrong sign: the loss is -log sigmoid(+beta * m) = log(1 + exp(-beta * m)) with m = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps) (you computed -log sigmoid(-beta * m): sigmoid(z) for sigmoid(-z), reference minus policy, or chosen and rejected swapped)",
+)
+def dpo_loss_sigmoid_z_sigmoid_z(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    return float(np.mean(np.logaddexp(0.0, beta * ((pc - rc) - (pr - rr)))))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss",
+    "reference minus policy in each bracket",
+    hint="the margin has the wrong sign: the loss is -log sigmoid(+beta * m) = log(1 + exp(-beta * m)) with m = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps) (you computed -log sigmoid(-beta * m): sigmoid(z) for sigmoid(-z), reference minus policy, or chosen and rejected swapped)",
+)
+def dpo_loss_reference_minus_policy_each(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    return float(np.mean(np.logaddexp(0.0, -beta * ((rc - pc) - (rr - pr)))))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss", "sum over pairs instead of mean", hint="average over the pairs (np.mean), do not sum"
+)
+def dpo_loss_sum_over_pairs_mean(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    loss = ref.dpo_loss(
+        policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+    )
+    return loss * len(np.asarray(policy_chosen_logps))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss",
+    "naive log-sigmoid: -log(1 / (1 + exp(-x)))",
+    hint="exp(-beta * m) overflows for large negative margins: write -log sigmoid(x) as np.logaddexp(0, -x), which is log(1 + exp(-x)) without the overflow",
+)
+def dpo_loss_naive_log_sigmoid_log(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    sigmoid = 1.0 / (1.0 + np.exp(-beta * ((pc - rc) - (pr - rr))))
+    return float(np.mean(-np.log(sigmoid)))
+
+
+@CATALOGUE.mistake(
+    "dpo_loss",
+    "log1p(exp(-x)): overflows for large negative margins",
+    hint="exp(-beta * m) overflows for large negative margins: write -log sigmoid(x) as np.logaddexp(0, -x), which is log(1 + exp(-x)) without the overflow",
+)
+def dpo_loss_log1p_exp_x_overflows(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    return float(np.mean(np.log1p(np.exp(-beta * ((pc - rc) - (pr - rr))))))
+
+
+@CATALOGUE.mistake("dpo_loss", "checks beta < 0 instead of beta <= 0", hint="", keeps_validation=False)
+def dpo_loss_checks_beta_0_beta(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    if beta < 0:
+        raise ValueError(f"beta must be >= 0, got {beta}")
+    if beta == 0:
+        return float(np.log(2.0))
+    return ref.dpo_loss(
+        policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+    )
+
+
+@CATALOGUE.mistake("dpo_loss", "no validation of the lengths", hint="", keeps_validation=False)
+def dpo_loss_no_validation_lengths(
+    policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta
+):
+    if beta <= 0:
+        raise ValueError(f"beta must be > 0, got {beta}")
+    pc, pr = np.asarray(policy_chosen_logps, float), np.asarray(policy_rejected_logps, float)
+    rc, rr = np.asarray(ref_chosen_logps, float), np.asarray(ref_rejected_logps, float)
+    n = min(len(pc), len(pr), len(rc), len(rr))
+    margin = (pc[:n] - rc[:n]) - (pr[:n] - rr[:n])
+    return float(np.mean(np.logaddexp(0.0, -beta * margin)))
+
+
+@CATALOGUE.mistake(
+    "implicit_reward",
+    "raw logits: beta * (logits - ref_logits), right only up to a constant",
+    hint="use log-probabilities, not raw logits: beta * (log_softmax(logits) - log_softmax(ref_logits)); beta * (logits - ref_logits) is off by a constant",
+)
+def implicit_reward_raw_logits_beta_logits(logits, ref_logits, beta):
+    return beta * (np.asarray(logits, float) - np.asarray(ref_logits, float))
+
+
+@CATALOGUE.mistake(
+    "implicit_reward",
+    "log(softmax) without subtracting the maximum",
+    hint="exp(1000) overflows: subtract the maximum before exp (stable log_softmax)",
+)
+def implicit_reward_log_softmax_without_subtracting(logits, ref_logits, beta):
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    pi, pi_ref = np.exp(z) / np.exp(z).sum(), np.exp(z_ref) / np.exp(z_ref).sum()
+    return beta * (np.log(pi) - np.log(pi_ref))
+
+
+@CATALOGUE.mistake(
+    "implicit_reward", "divides by beta instead of multiplying", hint="multiply by beta, do not divide"
+)
+def implicit_reward_divides_beta_multiplying(logits, ref_logits, beta):
+    return ref.implicit_reward(logits, ref_logits, beta) / beta**2
+
+
+@CATALOGUE.mistake(
+    "implicit_reward",
+    "reference minus policy",
+    hint="policy minus reference: beta * (log pi - log pi_ref), not the other way round",
+)
+def implicit_reward_reference_minus_policy(logits, ref_logits, beta):
+    return ref.implicit_reward(ref_logits, logits, beta)
+
+
+@CATALOGUE.mistake("implicit_reward", "no validation of shapes and beta", hint="", keeps_validation=False)
+def implicit_reward_no_validation_shapes_beta(logits, ref_logits, beta):
+    z, z_ref = np.asarray(logits, float), np.asarray(ref_logits, float)
+    log_pi = z - z.max() - np.log(np.exp(z - z.max()).sum())
+    log_ref = z_ref - z_ref.max() - np.log(np.exp(z_ref - z_ref.max()).sum())
+    return abs(beta) * (log_pi - log_ref[: len(log_pi)])
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient",
+    "the outer beta missing",
+    hint="`beta` appears twice: it scales the margin inside sigmoid and multiplies the result",
+)
+def dpo_gradient_outer_beta_missing(logits, ref_logits, chosen, rejected, beta):
+    return ref.dpo_gradient(logits, ref_logits, chosen, rejected, beta) / beta
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient",
+    "weighted by sigmoid(+beta * m) instead of sigmoid(-beta * m)",
+    hint="weight each pair by sigmoid(-beta * m_i), the probability of the wrong order, not sigmoid(+beta * m_i)",
+)
+def dpo_gradient_weighted_sigmoid_beta_m(logits, ref_logits, chosen, rejected, beta):
+    chosen, rejected = np.asarray(chosen), np.asarray(rejected)
+    rewards = ref.implicit_reward(logits, ref_logits, beta)
+    weight = np.exp(-np.logaddexp(0.0, -(rewards[chosen] - rewards[rejected])))
+    k = rewards.size
+    push = np.bincount(rejected, weight, k) - np.bincount(chosen, weight, k)
+    return beta * push / chosen.size
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient",
+    "softmax baseline kept: d m / d logits = onehot(c) - pi - onehot(r)",
+    hint="the softmax baseline cancels: d m_i / d logits = onehot(c_i) - onehot(r_i), with no -pi term",
+)
+def dpo_gradient_softmax_baseline_kept_d(logits, ref_logits, chosen, rejected, beta):
+    chosen, rejected = np.asarray(chosen), np.asarray(rejected)
+    rewards = ref.implicit_reward(logits, ref_logits, beta)
+    z = np.asarray(logits, float)
+    pi = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    onehot = np.eye(rewards.size)
+    weight = np.exp(-np.logaddexp(0.0, rewards[chosen] - rewards[rejected]))
+    return -beta * (weight @ (onehot[chosen] - pi - onehot[rejected])) / chosen.size
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient",
+    "repeated indices not accumulated: grad[chosen] -= w",
+    hint="pairs that share a response must add up: `grad[chosen] -= w` keeps one update per index; use np.add.at or np.bincount",
+)
+def dpo_gradient_repeated_indices_not_accumulated(logits, ref_logits, chosen, rejected, beta):
+    chosen, rejected = np.asarray(chosen), np.asarray(rejected)
+    rewards = ref.implicit_reward(logits, ref_logits, beta)
+    weight = np.exp(-np.logaddexp(0.0, rewards[chosen] - rewards[rejected]))
+    grad = np.zeros(rewards.size)
+    grad[chosen] -= weight
+    grad[rejected] += weight
+    return beta * grad / chosen.size
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient",
+    "sign flipped: the gradient of the reward, not of the loss",
+    hint="the gradient of -log sigmoid(x) is -sigmoid(-x): you pushed the wrong way (flip the sign)",
+)
+def dpo_gradient_sign_flipped_gradient_reward(logits, ref_logits, chosen, rejected, beta):
+    return -ref.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient", "divided by K instead of n", hint="divide by n, the number of pairs, not by K"
+)
+def dpo_gradient_divided_k_n(logits, ref_logits, chosen, rejected, beta):
+    grad = ref.dpo_gradient(logits, ref_logits, chosen, rejected, beta)
+    return grad * len(np.asarray(chosen)) / len(np.asarray(logits))
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient", "sum over pairs instead of mean", hint="the gradient of the mean: divide by n"
+)
+def dpo_gradient_sum_over_pairs_mean(logits, ref_logits, chosen, rejected, beta):
+    return ref.dpo_gradient(logits, ref_logits, chosen, rejected, beta) * len(np.asarray(chosen))
+
+
+@CATALOGUE.mistake(
+    "dpo_gradient",
+    "naive sigmoid 1 / (1 + exp(x)): overflow warnings",
+    hint="1 / (1 + np.exp(x)) overflows for large x: use np.exp(-np.logaddexp(0, x))",
+)
+def dpo_gradient_naive_sigmoid_1_1(logits, ref_logits, chosen, rejected, beta):
+    chosen, rejected = np.asarray(chosen), np.asarray(rejected)
+    rewards = ref.implicit_reward(logits, ref_logits, beta)
+    weight = 1.0 / (1.0 + np.exp(rewards[chosen] - rewards[rejected]))
+    k = rewards.size
+    return beta * (np.bincount(rejected, weight, k) - np.bincount(chosen, weight, k)) / chosen.size
+
+
+@CATALOGUE.mistake("dpo_gradient", "no validation of indices, lengths and n", hint="", keeps_validation=False)
+def dpo_gradient_no_validation_indices_lengths(logits, ref_logits, chosen, rejected, beta):
+    rewards = ref.implicit_reward(logits, ref_logits, beta)
+    chosen, rejected = np.asarray(chosen, dtype=np.int64), np.asarray(rejected, dtype=np.int64)
+    k = rewards.size
+    chosen, rejected = chosen % k, rejected % k
+    n = min(chosen.size, rejected.size)
+    chosen, rejected = chosen[:n], rejected[:n]
+    weight = np.exp(-np.logaddexp(0.0, rewards[chosen] - rewards[rejected]))
+    push = np.bincount(rejected, weight, k) - np.bincount(chosen, weight, k)
+    return beta * push / max(n, 1)
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "IPO's target 1 / beta instead of 1 / (2 beta)",
+    hint="IPO's target is 1 / (2 * beta): (h - 1 / (2 * beta))**2, not (h - 1 / beta)**2",
+)
+def dpo_family_loss_ipo_s_target_1(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "ipo":
+        return float(np.mean((np.asarray(margins, float) - 1 / beta) ** 2))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "hinge without beta: max(0, 1 - h)",
+    hint="`beta` multiplies the margin in the hinge: max(0, 1 - beta * h)",
+)
+def dpo_family_loss_hinge_without_beta_max(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        return float(np.mean(np.maximum(0.0, 1 - np.asarray(margins, float))))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "hinge without the max: mean(1 - beta * h)",
+    hint="the hinge is max(0, 1 - beta * h): keep the max with 0",
+)
+def dpo_family_loss_hinge_without_max_mean(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        return float(np.mean(1 - beta * np.asarray(margins, float)))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "label smoothing on the wrong term",
+    hint="label smoothing weighs the swapped order: -(1 - eps) * log sigmoid(beta * h) - eps * log sigmoid(-beta * h) (you put eps on the wrong term)",
+)
+def dpo_family_loss_label_smoothing_wrong_term(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        h, eps = np.asarray(margins, float), label_smoothing
+        return float(np.mean(eps * np.logaddexp(0, -beta * h) + (1 - eps) * np.logaddexp(0, beta * h)))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "label smoothing without the 1 - eps on the labelled order",
+    hint="the labelled order gets weight 1 - eps, not 1: -(1 - eps) * log sigmoid(beta * h) - eps * log sigmoid(-beta * h)",
+)
+def dpo_family_loss_label_smoothing_without_1(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        h, eps = np.asarray(margins, float), label_smoothing
+        return float(np.mean(np.logaddexp(0, -beta * h) + eps * np.logaddexp(0, beta * h)))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "sigmoid with the wrong sign: -log sigmoid(-beta * h)",
+    hint="the margin has the wrong sign: the loss is -log sigmoid(+beta * h) = np.logaddexp(0, -beta * h)",
+)
+def dpo_family_loss_sigmoid_wrong_sign_log(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        h, eps = np.asarray(margins, float), label_smoothing
+        return float(np.mean((1 - eps) * np.logaddexp(0, beta * h) + eps * np.logaddexp(0, -beta * h)))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss", "sum over pairs instead of mean", hint="average over the pairs (np.mean), do not sum"
+)
+def dpo_family_loss_sum_over_pairs_mean(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return ref.dpo_family_loss(margins, beta, kind, label_smoothing) * np.size(margins)
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "unstable log-sigmoid: log(1 + exp(-x))",
+    hint="exp(-beta * h) overflows for large |beta * h|: write -log sigmoid(x) as np.logaddexp(0, -x)",
+)
+def dpo_family_loss_unstable_log_sigmoid_log(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    loss = ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        return float(np.mean((1 - eps) * np.log(1 + np.exp(-x)) + eps * np.log(1 + np.exp(x))))
+    return loss
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss",
+    "ipo and hinge accept a label_smoothing (and ignore it)",
+    hint="",
+    keeps_validation=False,
+)
+def dpo_family_loss_ipo_hinge_accept_label(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return ref.dpo_family_loss(margins, beta, kind, label_smoothing if kind == "sigmoid" else 0.0)
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss", "margins flattened instead of rejected when not 1-D", hint="", keeps_validation=False
+)
+def dpo_family_loss_margins_flattened_rejected_when(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return ref.dpo_family_loss(np.ravel(margins) if np.size(margins) else [0.0], beta, kind, label_smoothing)
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "gradient without the mean's 1 / n",
+    hint="the gradient of the mean: divide by n, the number of pairs",
+)
+def dpo_family_loss_grad_gradient_without_mean_s(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing) * np.size(margins)
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "hinge gradient -beta / n at the kink too (>= instead of >)",
+    hint="at the kink 1 - beta * h = 0 the gradient is 0: use -beta / n only where 1 - beta * h > 0 (strictly), not >= 0",
+)
+def dpo_family_loss_grad_hinge_gradient_beta_n(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        h = np.asarray(margins, float)
+        return np.where(1 - beta * h >= 0, -beta / h.size, 0.0)
+    return grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "hinge gradient without beta",
+    hint="`beta` multiplies the margin in the hinge: max(0, 1 - beta * h), so its gradient is -beta / n where 1 - beta * h > 0",
+)
+def dpo_family_loss_grad_hinge_gradient_without_beta(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "hinge":
+        h = np.asarray(margins, float)
+        return np.where(1 - h > 0, -1.0 / h.size, 0.0)
+    return grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "ipo gradient without the factor 2",
+    hint="d/dh (h - c)**2 = 2 * (h - c): the factor 2 is missing",
+)
+def dpo_family_loss_grad_ipo_gradient_without_factor(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    return grad / 2 if kind == "ipo" else grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "ipo gradient with the target 1 / beta",
+    hint="IPO's target is 1 / (2 * beta): (h - 1 / (2 * beta))**2, not (h - 1 / beta)**2",
+)
+def dpo_family_loss_grad_ipo_gradient_target_1(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "ipo":
+        h = np.asarray(margins, float)
+        return 2 * (h - 1 / beta) / h.size
+    return grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "label smoothing on the wrong term",
+    hint="label smoothing weighs the swapped order: -(1 - eps) * log sigmoid(beta * h) - eps * log sigmoid(-beta * h) (you put eps on the wrong term)",
+)
+def dpo_family_loss_grad_label_smoothing_wrong_term(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        plus, minus = np.exp(-np.logaddexp(0, -x)), np.exp(-np.logaddexp(0, x))
+        return beta * (-eps * minus + (1 - eps) * plus) / x.size
+    return grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "sigmoid gradient weighted by sigmoid(+beta * h)",
+    hint="d/dx [-log sigmoid(x)] = -sigmoid(-x): weight by sigmoid(-beta * h), not sigmoid(+beta * h)",
+)
+def dpo_family_loss_grad_sigmoid_gradient_weighted_sigmoid(
+    margins, beta, kind="sigmoid", label_smoothing=0.0
+):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        plus, minus = np.exp(-np.logaddexp(0, -x)), np.exp(-np.logaddexp(0, x))
+        return beta * (-(1 - eps) * plus + eps * minus) / x.size
+    return grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad", "sign flipped", hint="the gradient of the loss, not of the reward: flip the sign"
+)
+def dpo_family_loss_grad_sign_flipped(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return -ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "naive sigmoid 1 / (1 + exp(-x)): overflow warnings",
+    hint="1 / (1 + np.exp(-x)) overflows for large |x|: compute sigmoid(x) as np.exp(-np.logaddexp(0, -x))",
+)
+def dpo_family_loss_grad_naive_sigmoid_1_1(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    grad = ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing)
+    if kind == "sigmoid":
+        x, eps = beta * np.asarray(margins, float), label_smoothing
+        plus, minus = 1 / (1 + np.exp(-x)), 1 / (1 + np.exp(x))
+        return beta * (-(1 - eps) * minus + eps * plus) / x.size
+    return grad
+
+
+@CATALOGUE.mistake(
+    "dpo_family_loss_grad",
+    "ipo and hinge accept a label_smoothing (and ignore it)",
+    hint="",
+    keeps_validation=False,
+)
+def dpo_family_loss_grad_ipo_hinge_accept_label(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    return ref.dpo_family_loss_grad(margins, beta, kind, label_smoothing if kind == "sigmoid" else 0.0)
 
 
 # --- simpo_loss -----------------------------------------------------------------------------

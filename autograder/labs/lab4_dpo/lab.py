@@ -24,8 +24,6 @@ because Hypothesis shrinks towards the first value), and no n * beta = 1 for n p
 missing beta and a sum instead of a mean give different values and the hint can tell them apart.
 For each of them `1 - beta * (1 / beta)` is exactly 0 in float64, so the hinge's kink can be hit."""
 
-MARGIN = "m = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps)"
-
 
 def margins(pc: np.ndarray, pr: np.ndarray, rc: np.ndarray, rr: np.ndarray) -> np.ndarray:
     """The log-ratio margins of `dpo_loss`'s four arrays."""
