@@ -227,3 +227,137 @@ def distillation_grad_without_kl_term(student_logits, teacher_logits, mask, dire
 def distillation_grad_forward_sign(student_logits, teacher_logits, mask, direction="reverse"):
     grad = ref.distillation_loss_grad(student_logits, teacher_logits, mask, direction)
     return -grad if direction == "forward" else grad
+
+
+# --- numerics and validation ------------------------------------------------------------------
+
+
+@CATALOGUE.mistake(
+    "rejection_sampling_gradient",
+    "softmax without subtracting the maximum logit",
+    hint="exp overflows for large logits: subtract the maximum logit before exponentiating",
+)
+def rft_unstable_softmax(logits, samples, rewards):
+    z = np.asarray(logits, dtype=float)
+    kept = np.asarray(samples)[np.asarray(rewards) == 1].astype(int)
+    pi = np.exp(z) / np.exp(z).sum()
+    return pi - np.bincount(kept, minlength=z.size) / kept.size
+
+
+@CATALOGUE.mistake(
+    "rejection_sampling_gradient",
+    "no ValueError when no sample is kept (returns pi)",
+    hint="",
+    keeps_validation=False,
+)
+def rft_nothing_kept_returns_pi(logits, samples, rewards):
+    z = np.asarray(logits, dtype=float)
+    kept = np.asarray(samples)[np.asarray(rewards) == 1].astype(int)
+    pi = np.exp(z - z.max())
+    pi /= pi.sum()
+    if kept.size == 0:
+        return pi
+    return pi - np.bincount(kept, minlength=z.size) / kept.size
+
+
+@CATALOGUE.mistake(
+    "majority_vote_accuracy",
+    "estimated by sampling 20000 votes instead of computed exactly",
+    hint="compute the probability exactly (sum over the correct answer's count and the other "
+    "answers' counts); a simulation is only an estimate",
+)
+def majority_vote_by_simulation(answer_probs, correct, n):
+    p = np.asarray(answer_probs, dtype=float)
+    rng = np.random.default_rng(0)
+    votes = rng.choice(p.size, size=(20_000, int(n)), p=p)
+    counts = (votes[:, :, None] == np.arange(p.size)).sum(axis=1)
+    top = counts == counts.max(axis=1, keepdims=True)
+    return float(np.mean(np.where(top[:, int(correct)], 1.0 / top.sum(axis=1), 0.0)))
+
+
+@CATALOGUE.mistake(
+    "majority_vote_accuracy",
+    "no ValueError for n = 0 or answer_probs that do not sum to 1",
+    hint="",
+    keeps_validation=False,
+)
+def majority_vote_unvalidated(answer_probs, correct, n):
+    p = np.asarray(answer_probs, dtype=float)
+    if n < 1 or p.sum() != 1.0:
+        return 0.0
+    return ref.majority_vote_accuracy(p / p.sum(), correct, n)
+
+
+@CATALOGUE.mistake(
+    "distillation_loss",
+    "log of the softmax: log 0 = -inf at logits of ±1e3",
+    hint="use a stable log-softmax (z - max - log sum exp(z - max)): the log of a softmax that "
+    "underflowed to 0 is -inf",
+)
+def distillation_log_of_softmax(student_logits, teacher_logits, mask, direction="reverse"):
+    m = np.asarray(mask, dtype=bool)
+    s = np.exp(np.asarray(student_logits, dtype=float)[m])
+    q = np.exp(np.asarray(teacher_logits, dtype=float)[m])
+    s, q = s / s.sum(axis=-1, keepdims=True), q / q.sum(axis=-1, keepdims=True)
+    first, second = (q, s) if direction == "forward" else (s, q)
+    return float(np.mean(np.sum(first * (np.log(first) - np.log(second)), axis=-1)))
+
+
+@CATALOGUE.mistake(
+    "distillation_loss",
+    "every position computed, then multiplied by the mask (nan * 0 is nan)",
+    hint="select the masked positions (logits[mask]) before computing: a masked-out position that "
+    "gives nan or inf stays nan when multiplied by 0",
+)
+def distillation_times_mask(student_logits, teacher_logits, mask, direction="reverse"):
+    s = np.asarray(student_logits, dtype=float)
+    q = np.asarray(teacher_logits, dtype=float)
+    m = np.asarray(mask, dtype=bool)
+    log_s = s - s.max(axis=-1, keepdims=True)
+    log_s = log_s - np.log(np.exp(log_s).sum(axis=-1, keepdims=True))
+    log_q = q - q.max(axis=-1, keepdims=True)
+    log_q = log_q - np.log(np.exp(log_q).sum(axis=-1, keepdims=True))
+    first, second = (log_q, log_s) if direction == "forward" else (log_s, log_q)
+    kl = np.sum(np.exp(first) * (first - second), axis=-1)
+    return float(np.sum(kl * m) / m.sum())
+
+
+@CATALOGUE.mistake(
+    "distillation_loss_grad",
+    "softmax without subtracting the maximum logit",
+    hint="use a stable log-softmax (z - max - log sum exp(z - max)) for both distributions: exp "
+    "overflows at logits of ±1e3",
+)
+def distillation_grad_unstable_softmax(student_logits, teacher_logits, mask, direction="reverse"):
+    m = np.asarray(mask, dtype=bool)
+    s = np.exp(np.asarray(student_logits, dtype=float))
+    q = np.exp(np.asarray(teacher_logits, dtype=float))
+    s, q = s / s.sum(axis=-1, keepdims=True), q / q.sum(axis=-1, keepdims=True)
+    if direction == "forward":
+        grad = s - q
+    else:
+        d = np.log(s) - np.log(q)
+        grad = s * (d - np.sum(s * d, axis=-1, keepdims=True))
+    return np.where(m[..., None], grad / m.sum(), 0.0)
+
+
+@CATALOGUE.mistake(
+    "distillation_loss",
+    "no ValueError for an unknown direction (anything but 'forward' is reverse)",
+    hint="",
+    keeps_validation=False,
+)
+def distillation_any_direction(student_logits, teacher_logits, mask, direction="reverse"):
+    direction = "forward" if direction == "forward" else "reverse"
+    return ref.distillation_loss(student_logits, teacher_logits, mask, direction)
+
+
+@CATALOGUE.mistake(
+    "distillation_loss_grad",
+    "no ValueError for an unknown direction (anything but 'forward' is reverse)",
+    hint="",
+    keeps_validation=False,
+)
+def distillation_grad_any_direction(student_logits, teacher_logits, mask, direction="reverse"):
+    direction = "forward" if direction == "forward" else "reverse"
+    return ref.distillation_loss_grad(student_logits, teacher_logits, mask, direction)
