@@ -34,7 +34,8 @@ def hint_of_pair(function: str, got: tuple[float, float], calls: tuple[tuple, tu
 
 
 def check_order(f: LearnerFunction, function: str, lower: tuple, higher: tuple, what: str, hint: str) -> None:
-    """Check that the learner's value on `lower` is not above its value on `higher` (to 1e-12)."""
+    """Check that the learner's value on `lower` is not above its value on `higher` (to 1e-12), and
+    that its value on `higher` is the reference's (a constant loss never decreases)."""
     low = checks.as_float(f(*lower), "the loss")
     high = checks.as_float(f(*higher), "the loss")
     if low > high + 1e-12:
@@ -45,6 +46,7 @@ def check_order(f: LearnerFunction, function: str, lower: tuple, higher: tuple, 
             "The property needs f(before) <= f(after).",
             hint=hint_of_pair(function, (low, high), (lower, higher)) or hint,
         )
+    checks.close(high, getattr(ref, function)(*higher), rtol=1e-9, atol=1e-12, what="the loss", hint=hint)
 
 
 # --- simpo_loss -----------------------------------------------------------------------------
@@ -137,6 +139,7 @@ def simpo_is_length_normalised(f, case, factor, rejected_side):
         scaled = (factor * chosen, rejected, factor * chosen_lengths, rejected_lengths, beta, gamma)
         side = "chosen"
     original = checks.as_float(f(*case), "the loss")
+    checks.close(original, ref.simpo_loss(*case), rtol=1e-9, atol=1e-12, what="the loss", hint=SIMPO)
     checks.close(
         f(*scaled),
         original,
@@ -148,6 +151,7 @@ def simpo_is_length_normalised(f, case, factor, rejected_side):
         mistakes=CATALOGUE.values("simpo_loss", *scaled),
         hint="a response repeated k times has k times the summed log-probability and k times the tokens: "
         "its length-normalised reward, summed log-prob / length, is the same",
+        relation="the two equal: the length-normalised rewards do not change",
     )
 
 
@@ -426,6 +430,7 @@ def kto_depends_on_r_minus_z0(f, case, both, reference_point):
         lambda_u,
     )
     original = checks.as_float(f(*case), "the loss")
+    checks.close(original, ref.kto_loss(*case), rtol=1e-9, atol=1e-12, what="the loss", hint=KTO)
     checks.close(
         f(*moved),
         original,
@@ -437,6 +442,7 @@ def kto_depends_on_r_minus_z0(f, case, both, reference_point):
         mistakes=CATALOGUE.values("kto_loss", *moved),
         hint="these shifts leave every r - kl_ref unchanged, so the loss must not move: use "
         "r = policy_logps - ref_logps and compare it with kl_ref",
+        relation="the two equal: every r - kl_ref is unchanged",
     )
 
 
@@ -466,8 +472,9 @@ def kto_is_a_mean_over_examples(f, case, data):
     cut = 2 if data is None else data.draw(st.integers(1, n - 1), label="cut")
     parts = [(policy[s], reference[s], desirable[s], *rest) for s in (slice(0, cut), slice(cut, n))]
     losses = [checks.as_float(f(*part), "the loss of a part") for part in parts]
+    joined = checks.as_float(f(*case), "the loss of the joined batch")
     checks.close(
-        f(*case),
+        joined,
         (cut * losses[0] + (n - cut) * losses[1]) / n,
         rtol=1e-9,
         atol=1e-12,
@@ -476,6 +483,10 @@ def kto_is_a_mean_over_examples(f, case, data):
         expected_from=f"({cut} * f(first {cut}) + {n - cut} * f(last {n - cut})) / {n}, your values {losses}",
         mistakes=CATALOGUE.values("kto_loss", *case),
         hint="every example counts once in one mean over the batch, whatever its kind",
+        relation="the joined batch's loss is the size-weighted mean of its parts' losses",
+    )
+    checks.close(
+        joined, ref.kto_loss(*case), rtol=1e-9, atol=1e-12, what="the loss of the joined batch", hint=KTO
     )
 
 

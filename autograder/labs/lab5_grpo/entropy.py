@@ -143,9 +143,17 @@ def entropy_change_matches_finite_differences(f, policy):
 @example(policy=(np.array([2.0, 0.0, -1.0]), np.array([1.0, 0.0, 0.0]), 1.0), factor=10.0)
 def entropy_change_is_first_order(f, policy, factor):
     logits, advantages, lr = policy
+    base = checks.as_float(f(logits, advantages, lr), "the change")
+    checks.close(
+        base,
+        ref.entropy_change(logits, advantages, lr),
+        rtol=1e-9,
+        atol=1e-14,
+        what=f"the change with lr = {lr:g}",
+    )
     checks.close(
         f(logits, advantages, factor * lr),
-        factor * checks.as_float(f(logits, advantages, lr), "the change"),
+        factor * base,
         rtol=1e-9,
         atol=1e-14,
         what=f"the change with lr = {factor * lr:g}",
@@ -153,6 +161,7 @@ def entropy_change_is_first_order(f, policy, factor):
         expected_from=f"{factor:g} * (the change with lr = {lr:g})",
         mistakes=CATALOGUE.values("entropy_change", logits, advantages, factor * lr),
         hint="the first-order change grad H . delta is proportional to delta, hence to lr",
+        relation=f"f(lr = {factor * lr:g}) == {factor:g} * f(lr = {lr:g})",
     )
     uniform = np.zeros_like(logits)
     checks.close(

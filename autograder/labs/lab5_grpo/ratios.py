@@ -118,6 +118,13 @@ def ratio_objective_ignores_padding(f, batch, garbage):
         f(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, *batch[4:]),
         "the objective with zeros on the padding",
     )
+    checks.close(
+        clean,
+        ref.ratio_objective(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, *batch[4:]),
+        rtol=1e-9,
+        atol=1e-12,
+        what=f"the {batch[4]!r} objective with zeros on the padding",
+    )
     if mask.all():
         return
     checks.close(
@@ -275,6 +282,13 @@ def ratio_gradient_ignores_padding(f, batch, garbage):
         f(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, *batch[4:]),
         mask.shape,
         "the gradient with zeros on the padding",
+    )
+    checks.close(
+        clean,
+        ref.ratio_objective_grad(np.where(mask, new, 0.0), np.where(mask, old, 0.0), adv, mask, *batch[4:]),
+        rtol=1e-9,
+        atol=1e-12,
+        what=f"the {batch[4]!r} gradient with zeros on the padding",
     )
     got = f(np.where(mask, new, garbage), np.where(mask, old, -garbage), adv, mask, *batch[4:])
     checks.close(

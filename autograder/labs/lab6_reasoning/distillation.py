@@ -62,6 +62,13 @@ def loss_directions_are_one_kl(f, batch):
     student, teacher, mask, _ = batch
     forward = checks.as_float(f(student, teacher, mask, "forward"), "the forward loss")
     checks.close(
+        forward,
+        ref.distillation_loss(student, teacher, mask, "forward"),
+        rtol=1e-9,
+        atol=1e-12,
+        what="the forward loss",
+    )
+    checks.close(
         f(teacher, student, mask, "reverse"),
         forward,
         rtol=1e-9,
@@ -69,6 +76,7 @@ def loss_directions_are_one_kl(f, batch):
         what="the reverse loss with student and teacher swapped",
         got_from="distillation_loss(teacher, student, mask, 'reverse')",
         expected_from="distillation_loss(student, teacher, mask, 'forward')",
+        relation="the two equal: swapping the logits swaps the direction",
         hint="'forward' is KL(teacher || student) and 'reverse' is KL(student || teacher): swapping the two "
         "logits must turn one into the other",
     )
@@ -213,6 +221,7 @@ def gradient_is_zero_off_mask_and_sums_to_zero(f, batch):
         hint="adding a constant to a position's logits changes no softmax, so the gradient sums to 0 there; "
         "for 'reverse' subtract the position's KL: s * (d - sum_v s_v d_v)",
     )
+    checks.close(got, ref.distillation_loss_grad(*batch), rtol=1e-9, atol=1e-12, what="the gradient")
 
 
 @distillation_loss_grad.holds(

@@ -160,6 +160,13 @@ def majority_is_monotone_with_two_answers(f):
                 or "with two answers, an even n adds a tie that is broken at random: its accuracy equals "
                 "that of n - 1, and an odd n can only add votes for the more likely answer",
             )
+        checks.close(
+            values[-1],
+            ref.majority_vote_accuracy(np.array([pc, 1 - pc]), 0, 30),
+            rtol=0.0,
+            atol=1e-12,
+            what=f"majority_vote_accuracy([{pc}, {1 - pc:.2f}], 0, 30)",
+        )
 
 
 @majority_vote_accuracy.holds(
