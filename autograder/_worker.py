@@ -44,6 +44,7 @@ class Outcome(NamedTuple):
     message), "missing" (no such function), or "unsendable" (returned something that cannot
     be carried back; `message` says what). `helpers` are the learner's other lab functions the
     call used, in the order of their first call, with the exception each one raised (if any).
+    `seconds` is the CPU time the call cost, as the grader measured it (never the worker's word).
     """
 
     kind: OutcomeKind
@@ -54,6 +55,7 @@ class Outcome(NamedTuple):
     mutated: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     helpers: tuple[HelperCall, ...] = ()
+    seconds: float = 0.0
 
     def raised(self, class_name: str) -> bool:
         """True when the call raised an exception of that class or a subclass of it."""
@@ -68,7 +70,7 @@ class Outcome(NamedTuple):
             or data[0] not in get_args(OutcomeKind)
         ):
             raise ValueError("malformed outcome")
-        kind, value, exception_type, classes, message, mutated, caught, helpers = data
+        kind, value, exception_type, classes, message, mutated, caught, helpers, _ = data
         return cls(
             kind,
             value,

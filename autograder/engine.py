@@ -34,7 +34,15 @@ from hypothesis.errors import Flaky
 from autograder import checks
 from autograder.checks import PropertyFailed
 from autograder.formatting import call_literal, describe, short
-from autograder.sandbox import Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule, Outcome
+from autograder.sandbox import (
+    WALL_FACTOR,
+    Aborted,
+    CallAborted,
+    CallTimedOut,
+    LabImportFailed,
+    LearnerModule,
+    Outcome,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,9 +142,9 @@ class LearnerFunction:
         try:
             outcome = self.module.call(self.name, args, kwargs, self.time_limit, self.lab_functions)
         except CallTimedOut as timeout:
-            raise CallAborted(self._timeout_message(timeout.limit)) from None
-        finally:
-            self.seconds += time.monotonic() - started
+            raise CallAborted(self._timeout_message(timeout.limit, timeout.blocked)) from None
+        # CPU time, with waiting counted at 1/WALL_FACTOR: a function that sleeps is bounded too.
+        self.seconds += max(outcome.seconds, (time.monotonic() - started) / WALL_FACTOR)
         self.outcomes.append(outcome)
         if outcome.kind == "missing":
             raise Aborted(f"there is no function `{self.name}` in your file: keep the name and signature")
@@ -148,12 +156,16 @@ class LearnerFunction:
             raise NotImplementedYet(f"not implemented yet{needs}")
         limit = self.time_limit or getattr(self.module, "time_limit", 0.0)
         if limit and self.seconds > FUNCTION_BUDGET * limit:
-            raise CallAborted(f"stopped: its calls took {self.seconds:.0f} s in all, more than {FUNCTION_BUDGET} "
-                              f"times the limit of one call ({limit:g} s)")  # fmt: skip
+            raise CallAborted(f"stopped: its calls used {self.seconds:.0f} s of CPU time in all, more than "
+                              f"{FUNCTION_BUDGET} times the limit of one call ({limit:g} s)")  # fmt: skip
         return outcome
 
-    def _timeout_message(self, limit: float) -> str:
-        message = f"timed out after {limit:g} s (the limit of one call of {self.name}; `--timeout SECONDS` raises it)"
+    def _timeout_message(self, limit: float, blocked: float = 0.0) -> str:
+        if blocked:
+            return (f"stopped: it blocked or slept for {blocked:.0f} s of wall-clock time (a call may wait "
+                    f"{WALL_FACTOR:g} times its limit of {limit:g} s of CPU time), e.g. time.sleep, input() or a lock")  # fmt: skip
+        message = (f"timed out after {limit:g} s of CPU time (the limit of one call of {self.name}; "
+                   "`--timeout SECONDS` raises it)")  # fmt: skip
         return message + (f"; a faster method: {self.faster}" if self.faster else "")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
