@@ -61,16 +61,20 @@ class Outcome(NamedTuple):
         """True when the call raised an exception of that class or a subclass of it."""
         return self.kind == "raised" and class_name in self.exception_classes
 
+    def to_wire(self) -> tuple:
+        """The plain tuple a worker sends: every field but `seconds`, which is the grader's."""
+        return tuple(self)[:-1]
+
     @classmethod
     def from_wire(cls, data: Any) -> Outcome:
         """Rebuild an outcome from the plain tuple a worker sent; raise ValueError if malformed."""
         if (
             not isinstance(data, tuple)
-            or len(data) != len(cls._fields)
+            or len(data) != len(cls._fields) - 1
             or data[0] not in get_args(OutcomeKind)
         ):
             raise ValueError("malformed outcome")
-        kind, value, exception_type, classes, message, mutated, caught, helpers, _ = data
+        kind, value, exception_type, classes, message, mutated, caught, helpers = data
         return cls(
             kind,
             value,
@@ -253,9 +257,9 @@ def main() -> None:
         except EOFError:
             return
         try:
-            send(sock, tuple(observe_call(namespace, name, args, kwargs, tuple(lab_functions))))
+            send(sock, observe_call(namespace, name, args, kwargs, tuple(lab_functions)).to_wire())
         except Unsendable as error:
-            send(sock, tuple(Outcome("unsendable", message=str(error))))
+            send(sock, Outcome("unsendable", message=str(error)).to_wire())
 
 
 if __name__ == "__main__":

@@ -264,15 +264,21 @@ class IsolatedModule:
             if size > MAX_BYTES:
                 raise self._died(f"after sending a reply of {size} bytes (the limit is {MAX_BYTES})")
             data = self._read(size, limit, backstop, spent)
-            seconds = spent()
-            decoding = time.monotonic()
-            reply = decode(data)
-            seconds += time.monotonic() - decoding  # a reply slow to decode is charged to its call
         except TimeoutError:
             self.close()
             raise self._timed_out(limit, timeout_words, time.monotonic() - started, cpu) from None
-        except (EOFError, OSError, ValueError):
+        except (EOFError, OSError):
             raise self._died("while running the call") from None
+        seconds = spent()
+        decoding = time.monotonic()
+        try:
+            reply = decode(data)
+        except ValueError as error:
+            self.close()
+            raise CallAborted(
+                f"the learner's process sent a reply the grader cannot read ({error})"
+            ) from None
+        seconds += time.monotonic() - decoding  # a reply slow to decode is charged to its call
         if seconds > limit:
             self.close()
             raise self._timed_out(limit, timeout_words, time.monotonic() - started, None)

@@ -5,7 +5,9 @@ evaluates, and messages that say what happened."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import jail
+from autograder import codec, jail
 from autograder.engine import grade_function
 from autograder.labs import load_lab
 from autograder.sandbox import WALL_FACTOR, CallTimedOut, IsolatedModule
@@ -75,3 +77,25 @@ def test_a_call_that_sleeps_is_stopped_by_the_wall_clock_backstop_and_says_so(tm
     assert timeout.value.blocked >= 0.2 * WALL_FACTOR
     assert "blocked or slept" in str(timeout.value)
     assert time.monotonic() - started < 0.2 * WALL_FACTOR + 5
+
+
+def colliding_dict_reply(keys: int) -> bytes:
+    """A reply as a crafted worker could write it: a dict of `keys` int keys that all hash alike."""
+    pairs = [[["i", k * (2**61 - 1)], ["n"]] for k in range(1, keys + 1)]
+    body = json.dumps(["d", pairs]).encode()
+    return struct.pack("<II", len(body), 2) + body + b"[]"
+
+
+def test_a_dict_reply_whose_keys_hash_alike_is_refused_at_once():
+    reply = colliding_dict_reply(50_000)
+    started = time.process_time()
+    with pytest.raises(ValueError):
+        codec.decode(reply)
+    assert time.process_time() - started < 0.5
+
+
+def test_dict_keys_are_plain_and_every_plain_dict_crosses():
+    plain = {"loss": 1.0, 3: [1, 2], -(2**61 - 2): None, True: "t", None: {}}
+    assert codec.decode(codec.encode(plain)) == plain
+    with pytest.raises(codec.Unsendable):
+        codec.encode({(1, 2): 0.5})
