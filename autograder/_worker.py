@@ -25,6 +25,9 @@ from typing import Any, Literal, NamedTuple, get_args
 from autograder.codec import Unsendable, decode, encode
 
 OutcomeKind = Literal["ok", "raised", "missing", "unsendable"]
+EXITING = "exiting"
+"""The first item of the worker's last message when a call ends its process (`sys.exit`, an
+exception that is not an `Exception`): the second says why."""
 MAX_MESSAGE = 2000
 """Characters kept of a learner's exception message (the rest is cut on the learner's side)."""
 
@@ -250,7 +253,18 @@ def main() -> None:
         )
         return
     send(sock, tuple(ImportReport("ready")))
-    namespace = vars(module)
+    try:
+        _serve(sock, vars(module))
+    except SystemExit as exit:  # say why this process ends, then end it as Python would
+        send(sock, (EXITING, f"sys.exit was called (with {_text(repr(exit.code), 200)})"))
+        raise
+    except BaseException as error:  # KeyboardInterrupt, a learner's BaseException, a failure here
+        exception_type, _, message = describe_exception(error)
+        send(sock, (EXITING, f"an uncaught {exception_type} ended it" + (f": {message}" if message else "")))
+        raise
+
+
+def _serve(sock: socket.socket, namespace: MutableMapping[str, Any]) -> None:
     while True:
         try:
             _, name, args, kwargs, lab_functions = receive(sock)

@@ -33,7 +33,7 @@ from hypothesis.errors import Flaky
 
 from autograder import checks
 from autograder.checks import PropertyFailed
-from autograder.formatting import call_literal, describe, short
+from autograder.formatting import call_literal, describe, short, with_article
 from autograder.sandbox import (
     WALL_FACTOR,
     Aborted,
@@ -395,7 +395,7 @@ def _kind(value: Any) -> str:
         return "None"
     if isinstance(value, tuple) and 0 < len(value) <= 4:
         return f"a tuple ({', '.join(describe(v) for v in value)})"
-    return f"a {describe(value)}"
+    return with_article(describe(value))
 
 
 def _expected_kind(reference_function: Callable[..., Any], call: Call) -> str:

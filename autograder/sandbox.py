@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from autograder import jail
-from autograder._worker import ImportReport, Outcome, observe_call
+from autograder._worker import EXITING, MAX_MESSAGE, ImportReport, Outcome, observe_call
 from autograder.codec import MAX_BYTES, decode, encode
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
@@ -215,6 +215,11 @@ class IsolatedModule:
         except OSError:
             raise self._died("before the call could be sent") from None
         reply, seconds = self._receive(limit, f"after {limit:g} s of CPU time", cpu)
+        if isinstance(reply, tuple) and len(reply) == 2 and reply[0] == EXITING:
+            self.close()
+            raise CallAborted(
+                f"the learner's process ended while running the call: {str(reply[1])[:MAX_MESSAGE]}"
+            )
         try:
             outcome = Outcome.from_wire(reply)
         except (ValueError, TypeError):
@@ -386,7 +391,7 @@ def _describe_exit(code: int | None) -> str:
         return "no exit status"
     if code < 0:
         return f"killed by signal {-code}, e.g. a segmentation fault" if code == -11 else f"signal {-code}"
-    return f"exit status {code}: sys.exit or os._exit was called"
+    return f"exit status {code}, without a word: os._exit was called, or the interpreter failed"
 
 
 @dataclass

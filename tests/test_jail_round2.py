@@ -13,12 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from autograder import codec, jail
+from autograder import codec, engine, jail
 from autograder.engine import grade_function
 from autograder.labs import load_lab
-from autograder.sandbox import WALL_FACTOR, CallTimedOut, IsolatedModule
+from autograder.sandbox import WALL_FACTOR, CallAborted, CallTimedOut, IsolatedModule
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -99,3 +100,44 @@ def test_dict_keys_are_plain_and_every_plain_dict_crosses():
     assert codec.decode(codec.encode(plain)) == plain
     with pytest.raises(codec.Unsendable):
         codec.encode({(1, 2): 0.5})
+
+
+def test_a_returned_int_is_an_int_in_the_feedback():
+    assert engine._kind(3) == "an int"
+    assert engine._kind(np.int64(3)) == "a numpy int64 scalar"
+    assert engine._kind(np.zeros(2, np.uint8)) == "a uint8 array of shape (2,)"
+    assert engine._kind(np.zeros(2, np.int64)) == "an int64 array of shape (2,)"
+
+
+ENDINGS = """
+import os, sys
+
+def calls_exit():
+    sys.exit(0)
+
+def interrupted():
+    raise KeyboardInterrupt("stop")
+
+def hard_exit():
+    os._exit(1)
+"""
+
+
+@linux_only
+@pytest.mark.parametrize(
+    ("name", "words", "not_words"),
+    [
+        ("calls_exit", "sys.exit was called", "os._exit"),
+        ("interrupted", "an uncaught KeyboardInterrupt ended it: stop", "sys.exit"),
+        ("hard_exit", "exit status 1, without a word: os._exit was called", "sys.exit"),
+    ],
+)
+def test_a_worker_that_ends_says_how(name, words, not_words, tmp_path):
+    (tmp_path / "endings.py").write_text(ENDINGS)
+    worker = IsolatedModule(tmp_path, "endings", 2.0, jailed=JAILED)
+    try:
+        with pytest.raises(CallAborted) as aborted:
+            worker.call(name, (), {})
+    finally:
+        worker.close()
+    assert words in str(aborted.value) and not_words not in str(aborted.value)
