@@ -5,6 +5,7 @@ evaluates, and messages that say what happened."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import struct
@@ -18,8 +19,10 @@ import pytest
 
 from autograder import codec, engine, jail
 from autograder.engine import grade_function
-from autograder.labs import load_lab
+from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.sandbox import WALL_FACTOR, CallAborted, CallTimedOut, IsolatedModule
+from autograder.text import csv_cell
+from autograder.tools import batch, notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -141,3 +144,22 @@ def test_a_worker_that_ends_says_how(name, words, not_words, tmp_path):
     finally:
         worker.close()
     assert words in str(aborted.value) and not_words not in str(aborted.value)
+
+
+FORMULAS = ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
+
+
+def test_no_csv_cell_the_tools_write_starts_a_formula(tmp_path):
+    labs = available_labs()
+    grades = [batch.StudentGrade(name, {}, problem=name) for name in FORMULAS]
+    batch.write_csv(grades, tmp_path / "batch.csv", labs)
+    rows = [{"student": name, "total": -1, "max": 3} for name in FORMULAS]
+    notebooks.write_csv(rows, tmp_path / "notebooks.csv", [LAB_MODULES[n] for n in labs])
+    for path in (tmp_path / "batch.csv", tmp_path / "notebooks.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert [c for c in cells if c.startswith(("'=", "'+", "'-", "'@", "'\t", "'\r"))], path
+        assert not [
+            c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and c != "-1")
+        ]
+    assert csv_cell("-1") == "'-1" and csv_cell(-1) == -1 and csv_cell("alice") == "alice"

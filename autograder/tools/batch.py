@@ -37,6 +37,7 @@ from typing import TextIO
 from autograder.engine import REPO_ROOT
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.supervisor import become_subreaper, children, kill_strays
+from autograder.text import csv_cell
 
 MAX_TASKS = 12
 """Processes and threads one student's grading may have at once (the grader's own take 3 to 5)."""
@@ -264,9 +265,8 @@ def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["student", "total", "max", *modules, "problem"])
         for g in grades:
-            writer.writerow(
-                [g.student, g.total, g.max, *(g.labs.get(m, (0, 0))[0] for m in modules), g.problem]
-            )
+            row = [g.student, g.total, g.max, *(g.labs.get(m, (0, 0))[0] for m in modules), g.problem]
+            writer.writerow([csv_cell(cell) for cell in row])
 
 
 def main(argv: list[str] | None = None) -> int:

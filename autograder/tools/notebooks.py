@@ -47,6 +47,7 @@ import nbformat
 
 from autograder import catalog
 from autograder.labs import LAB_MODULES, available_labs
+from autograder.text import csv_cell
 from autograder.tools.stubs import ROOT, SOLUTIONS, _functions_with_regions
 
 COURSE = ROOT / "build" / "nbgrader"
@@ -375,7 +376,7 @@ def write_csv(rows: list[dict[str, object]], path: Path, labs: list[str]) -> Non
         writer = csv.DictWriter(handle, fieldnames=["student", "total", "max", *labs, "manual"],
                                 extrasaction="ignore", restval=0)  # fmt: skip
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
