@@ -116,6 +116,22 @@ def _details(grade: Grade) -> list[str]:
     return out
 
 
+def problems(grade: Grade) -> dict[str, str]:
+    """What was not graded in full for a reason other than wrong answers, by what it concerns.
+
+    Keys: `"grader"` when the grader could not finish, a lab module for a lab that could not be
+    graded at all (no file, no import, its grader process killed), a function id for a function
+    whose grading was stopped (timed out, its worker died). Wrong answers and stubs are not here.
+    """
+    found = {"grader": grade.problem} if grade.problem else {}
+    for lab in grade.labs:
+        if lab.problem:
+            found[lab.lab.module] = lab.problem
+            continue
+        found |= {fn.function_id: fn.problem for fn in lab.functions if fn.state == "stopped"}
+    return found
+
+
 def gradescope_json(grade: Grade) -> str:
     """Results in Gradescope's `results.json` schema, one test per property."""
     tests = [
@@ -139,6 +155,9 @@ def gradescope_json(grade: Grade) -> str:
         "execution_time": round(grade.seconds, 3),
         "output": printable(cap(scoreboard(grade), MAX_SCOREBOARD)),
         "tests": tests,
+        "extra_data": {
+            "problems": {key: printable(cap(text, 2000)) for key, text in problems(grade).items()}
+        },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -87,7 +87,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_scores_are_in_the_expected_order(graded: dict) -> None:
-    assert graded["status"] == 0
+    assert graded["status"] == 1  # the crashing and the hanging students were not graded in full
     rows = graded["rows"]
     assert sorted(rows) == sorted(STUDENTS)
     total = {student: int(row["total"]) for student, row in rows.items()}
@@ -112,6 +112,13 @@ def test_csv_parses_back_to_the_json_reports(graded: dict) -> None:
     assert any(line.startswith('"Doe, Jane",') for line in header)
 
 
+def test_a_lab_not_graded_in_full_names_its_problem_and_wrong_answers_do_not(graded: dict) -> None:
+    problems = {student: row["problem"] for student, row in graded["rows"].items()}
+    assert problems["perfect"] == problems["empty"] == problems["Doe, Jane"] == ""
+    assert problems["crashing"].startswith("lab1_sft: your lab1_sft.py does not import")
+    assert problems["hanging"].startswith("lab1_sft.sft_gain: ") and "timed out" in problems["hanging"]
+
+
 def test_the_hanging_function_is_reported_as_timed_out(graded: dict) -> None:
     report = json.loads((graded["root"] / "json" / "hanging.json").read_text())
     outputs = [t["output"] for t in report["tests"] if t["name"].startswith(f"{LAB}.sft_gain")]
@@ -124,18 +131,24 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     assert exit_info.value.code == 2
 
 
-KILL_PARENTS = """
+KILL_GRADER = """
 import os, signal
+_graders = []  # the grader processes above this one, nearest first: the lab's, then the student's
 _pid = os.getppid()
-while _pid > 1:  # every process above this one: the student's grader, the batch, ...
+while _pid > 1 and len(_graders) < {which} + 1:
     try:
-        with open(f"/proc/{_pid}/stat", "rb") as _handle:
-            _parent = int(_handle.read().rsplit(b")", 1)[1].split()[1])
-        os.kill(_pid, signal.SIGKILL) if b"autograder" in open(f"/proc/{_pid}/cmdline", "rb").read() else None
+        if b"autograder" in open(f"/proc/{{_pid}}/cmdline", "rb").read():
+            _graders.append(_pid)
+        with open(f"/proc/{{_pid}}/stat", "rb") as _handle:
+            _pid = int(_handle.read().rsplit(b")", 1)[1].split()[1])
     except OSError:
         break
-    _pid = _parent
+os.kill(_graders[{which}], signal.SIGKILL)
 """
+KILL_LAB_GRADER = KILL_GRADER.format(which=0)
+"""Kills exactly the lab's grader process: the student's grader survives and writes its results."""
+KILL_STUDENT_GRADER = KILL_GRADER.format(which=1)
+"""Kills exactly the student's top-level grader: it dies before writing any results."""
 EXIT_AT_IMPORT = "\n\nimport os\nos._exit(0)\n"
 SPINNER = """
 import os
@@ -154,8 +167,8 @@ while _pid > 1:  # find SUBMISSIONS_DIR on the batch's command line and rewrite 
             _pid = int(_handle.read().rsplit(b")", 1)[1].split()[1])
     except OSError:
         break
-    for _arg in _argv:
-        for _path in glob.glob(os.path.join(_arg, "*", "lab1_sft.py")):
+    for _arg in _argv:  # only the test's own class folder: never a repository named on a command line
+        for _path in glob.glob(os.path.join(_arg, "*", "lab1_sft.py")) if _arg.endswith("/submissions") else ():
             with open(_path, "w") as _out:
                 _out.write("raise SystemExit")
 """
@@ -163,11 +176,19 @@ while _pid > 1:  # find SUBMISSIONS_DIR on the batch's command line and rewrite 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_hostile_students_cost_only_their_own_row(tmp_path: Path) -> None:
-    """One student kills every grader above them, one exits at import, one spins 16 processes,
-    one rewrites everybody's files; the honest students keep full marks and the CSV is written."""
+    """One student kills their lab's grader process, one their own top-level grader, one exits at
+    import, one spins 16 processes, one rewrites everybody's files; the honest students keep full
+    marks, each attacker's row names a problem, and the CSV is written."""
     solution = (ROOT / "solutions" / f"{LAB}.py").read_text()
-    students = {"a-killer": KILL_PARENTS, "b-exiter": EXIT_AT_IMPORT, "c-spinner": SPINNER,
-                "d-rewriter": REWRITER, "e-honest": "", "f-honest": ""}  # fmt: skip
+    students = {
+        "a-lab-killer": KILL_LAB_GRADER,
+        "a-top-killer": KILL_STUDENT_GRADER,
+        "b-exiter": EXIT_AT_IMPORT,
+        "c-spinner": SPINNER,
+        "d-rewriter": REWRITER,
+        "e-honest": "",
+        "f-honest": "",
+    }
     submissions = tmp_path / "submissions"
     for student, attack in students.items():
         folder = submissions / student
@@ -197,4 +218,10 @@ def test_hostile_students_cost_only_their_own_row(tmp_path: Path) -> None:
     assert int(rows["e-honest"]["total"]) == int(rows["f-honest"]["total"]) == full
     assert int(rows["b-exiter"]["total"]) == 0
     assert "processes" in rows["c-spinner"]["problem"]
-    assert rows["a-killer"]["problem"], rows
+    assert (
+        "lab1_sft: this lab could not be graded: the grader's process was killed"
+        in rows["a-lab-killer"]["problem"]
+    )
+    assert "their grader was killed" in rows["a-top-killer"]["problem"]
+    assert int(rows["a-lab-killer"]["total"]) == int(rows["a-top-killer"]["total"]) == 0
+    assert rows["b-exiter"]["problem"] and not rows["e-honest"]["problem"] and not rows["f-honest"]["problem"]

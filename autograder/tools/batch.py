@@ -175,11 +175,24 @@ def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | N
             return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
         if json_dir is not None:
             shutil.copy(student.folder / "results.json", json_dir / f"{student.name}.json")
-        return StudentGrade(
-            student.name, scores, "grader could not run" if student.process.returncode == 2 else ""
-        )
+        code = student.process.returncode
+        if code is not None and code < 0:  # a results file from before the kill, or forged
+            return StudentGrade(
+                student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
+            )
+        return StudentGrade(student.name, scores, "grader could not run" if code == 2 else _problems(report))
     finally:
         shutil.rmtree(student.folder, ignore_errors=True)
+
+
+def _problems(report: dict) -> str:
+    """The report's problems (a lab or function not graded in full for a reason other than wrong
+    answers: see `autograder.report.problems`) as one cell: `lab1_sft: ...; lab3_rlhf.f: ...`."""
+    extra = report.get("extra_data", {})
+    found = extra.get("problems", {}) if isinstance(extra, dict) else None
+    if not isinstance(found, dict):
+        return "the results file's problems are not readable"
+    return "; ".join(f"{key}: {' '.join(str(text).split())}"[:300] for key, text in found.items())[:2000]
 
 
 def _zero(labs: list[int]) -> dict[str, tuple[int, int]]:
