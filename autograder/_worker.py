@@ -1,6 +1,6 @@
 """The learner's side of the process boundary: import one lab module and run calls on request.
 
-Started by `autograder.sandbox.IsolatedModule` as `python -I -c ...`; it talks over the socket
+Started by `autograder.sandbox.IsolatedModule` as `python -I -S -c ...`; it talks over the socket
 passed as its first argument, in frames written by `autograder.codec`. Its stdout and stderr go
 to /dev/null, so whatever learner code prints never reaches the grader's reports.
 
@@ -240,8 +240,12 @@ def _missing_module(error: BaseException) -> str:
 def main() -> None:
     """Serve calls until the grader closes the socket."""
     sock = socket.socket(fileno=int(sys.argv[1]))
-    submission, module_name = sys.argv[2], sys.argv[3]
+    submission, module_name, *scratch = sys.argv[2:]
     _silence_output()
+    if scratch:  # no jail: confine this process's writes to its own folder (where Linux can)
+        from autograder.confine import confine_writes
+
+        confine_writes(scratch[0])
     sys.path.insert(0, submission)
     try:
         module = importlib.import_module(module_name)

@@ -14,11 +14,13 @@ import contextlib
 import importlib.util
 import os
 import selectors
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -27,11 +29,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+import numpy
+
 from autograder import jail
 from autograder._worker import EXITING, MAX_MESSAGE, ImportReport, Outcome, observe_call
 from autograder.codec import MAX_BYTES, decode, encode
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
+NUMPY_HOME = Path(numpy.__file__).resolve().parent.parent
+"""The folder numpy is installed in: the worker's only path to installed packages."""
 IMPORT_TIME_LIMIT = 30.0
 """Seconds a lab's imports may take in all: the first one and every restart after a time-out."""
 WALL_FACTOR = 10.0
@@ -133,6 +139,8 @@ class IsolatedModule:
     _ready: bool = field(default=False, init=False, repr=False)
     _imported: bool = field(default=False, init=False, repr=False)
     _import_seconds: float = field(default=0.0, init=False, repr=False)
+    _scratch: str = field(default="", init=False, repr=False)
+    """The only folder an unjailed worker may write to ("" in the jail)."""
     _worker_pid: int | None = field(default=None, init=False, repr=False)
     """The worker's process id as this process sees it (None: not found yet, or no /proc)."""
 
@@ -141,14 +149,19 @@ class IsolatedModule:
         if self._process is not None:
             return
         ours, theirs = socket.socketpair()
-        bootstrap = (
-            "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
-        )
-        command = [sys.executable, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-                   str(self.submission), self.module_name]  # fmt: skip
+        # -I -S: no environment variables, no user site, no site-packages' `.pth` files; the
+        # grader's folder and numpy's are put on the path by hand.
+        bootstrap = "import sys; sys.path[:0] = sys.argv[1:3]; del sys.argv[1:3]; from autograder._worker import main; main()"
+        command = [sys.executable, "-I", "-S", "-c", bootstrap, str(GRADER_ROOT), str(NUMPY_HOME),
+                   str(theirs.fileno()), str(self.submission), self.module_name]  # fmt: skip
+        environment = _worker_environment()
+        if not self.jailed:  # no jail: the worker may write only to a folder of its own (Landlock)
+            self._scratch = tempfile.mkdtemp(prefix="worker-")
+            command.append(self._scratch)
+            environment["TMPDIR"] = self._scratch
         options = dict(pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, cwd=self.submission, start_new_session=True,
-                       env=_worker_environment())  # fmt: skip
+                       env=environment)  # fmt: skip
         # Layer 2 (autograder.jail): the same worker command, run in a bubblewrap jail.
         self._process = (
             jail.popen(command, self.submission, **options)
@@ -240,6 +253,9 @@ class IsolatedModule:
             _LIVE_WORKERS.discard(self._process.pid)
         self._process, self._socket, self._ready = None, None, False
         self._worker_pid = None
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = ""
 
     def _find_worker(self) -> int | None:
         """The worker's process id (in the jail: the first process below bubblewrap's that is not

@@ -74,7 +74,7 @@ def test_the_shared_helpers_are_found():
 # The layers of `autograder/`, lowest first (CONTRIBUTING.md, "Architecture"): a module imports only
 # from its own package or from lower layers, so the learner's runtime never needs the tools.
 LAYERS = [
-    {"formatting", "numerics", "strategies", "codec", "jail", "text", "public", "catalogue"},
+    {"formatting", "numerics", "strategies", "codec", "jail", "text", "public", "catalogue", "confine"},
     {"_worker"},
     {"sandbox"},
     {"checks"},

@@ -18,11 +18,13 @@ import numpy as np
 import pytest
 
 from autograder import codec, engine, jail
+from autograder.cli import main
 from autograder.engine import grade_function
 from autograder.labs import LAB_MODULES, available_labs, load_lab
-from autograder.sandbox import WALL_FACTOR, CallAborted, CallTimedOut, IsolatedModule
+from autograder.sandbox import NUMPY_HOME, WALL_FACTOR, CallAborted, CallTimedOut, IsolatedModule
 from autograder.text import csv_cell
-from autograder.tools import batch, notebooks
+from autograder.tools import batch, gradescope, notebooks
+from tests.test_pr_grading import SCRIPT, copy_tree, learner_head
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -163,3 +165,101 @@ def test_no_csv_cell_the_tools_write_starts_a_formula(tmp_path):
             c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and c != "-1")
         ]
     assert csv_cell("-1") == "'-1" and csv_cell(-1) == -1 and csv_cell("alice") == "alice"
+
+
+PLANTED = [
+    NUMPY_HOME / "_autograder_test_planted.pth",
+    NUMPY_HOME / "numpy" / "_autograder_test_planted.py",
+]
+
+
+@linux_only
+def test_without_the_jail_a_submission_cannot_write_where_the_grader_reads(tmp_path):
+    folder = lab1_with(tmp_path / "sub", "plant_pth")
+    try:
+        status = main(["--submission", str(folder), "--lab", "1", "--isolation", "process",
+                       "--json", str(tmp_path / "r.json")])  # fmt: skip
+        planted = [path for path in PLANTED if path.exists()]
+    finally:
+        for path in PLANTED:
+            path.unlink(missing_ok=True)
+    assert planted == []
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert status == 0 and report["score"] == load_lab(1).points
+    assert report["extra_data"]["isolation"].startswith("separate processes (--isolation process)")
+
+
+def no_bubblewrap(monkeypatch) -> None:
+    monkeypatch.setattr(jail, "problem", lambda: "no `bwrap` on PATH (forced by the test)")
+
+
+def test_a_class_is_not_graded_without_the_jail_unless_asked_by_name(tmp_path, monkeypatch, capsys):
+    no_bubblewrap(monkeypatch)
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    for choice in ("auto", "jail"):
+        status = batch.main(
+            [str(tmp_path / "class"), "--csv", str(tmp_path / "g.csv"), "--isolation", choice]
+        )
+        assert status == 2 and "--isolation process" in capsys.readouterr().err
+    assert gradescope.grader_command(tmp_path, tmp_path / "r.json", {"isolation": "auto"})[-2:] == [
+        "--isolation",
+        "jail",
+    ]
+    assert gradescope.grader_command(tmp_path, tmp_path / "r.json", {"isolation": "process"})[-1] == "process"
+
+
+@linux_only
+def test_in_plain_processes_by_name_a_student_cannot_raise_another_s_grade(tmp_path, monkeypatch):
+    """The `.pth` attack of issue 26: planted by one student, it would run in every later grader."""
+    no_bubblewrap(monkeypatch)
+    lab1_with(tmp_path / "class" / "a-planter", "plant_pth")
+    lab1_with(tmp_path / "class" / "b-honest", "plant_pth")
+    shutil.copy(ROOT / "solutions" / "lab1_sft.py", tmp_path / "class" / "b-honest" / "lab1_sft.py")
+    try:
+        status = batch.main([str(tmp_path / "class"), "--csv", str(tmp_path / "g.csv"), "--lab", "1",
+                             "--isolation", "process", "--jobs", "1"])  # fmt: skip
+        planted = [path for path in PLANTED if path.exists()]
+    finally:
+        for path in PLANTED:
+            path.unlink(missing_ok=True)
+    assert planted == []
+    with (tmp_path / "g.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert status == 0 and [row["total"] for row in rows] == [str(load_lab(1).points)] * 2
+    assert all(row["isolation"].startswith("separate processes (--isolation process)") for row in rows)
+
+
+def without(tools: tuple[str, ...], folder: Path) -> str:
+    """A PATH of one folder with links to the commands the PR script uses, but not `tools`."""
+    folder.mkdir()
+    for name in (
+        "bash",
+        "env",
+        "dirname",
+        "mkdir",
+        "mktemp",
+        "rm",
+        "find",
+        "cp",
+        "cat",
+        "prlimit",
+        "setpriv",
+        "bwrap",
+    ):
+        found = shutil.which(name)
+        if found and name not in tools:
+            (folder / name).symlink_to(found)
+    (folder / "python").symlink_to(sys.executable)
+    return str(folder)
+
+
+@linux_only
+def test_the_pull_request_script_requires_the_jail(tmp_path):
+    base = copy_tree(tmp_path / "base")
+    head = learner_head(tmp_path / "head")
+    path = without(("bwrap",), tmp_path / "bin")
+    done = subprocess.run([shutil.which("bash") or "bash", str(base / SCRIPT), str(head), str(tmp_path / "results")],
+                          capture_output=True, text=True, env={"PATH": path})  # fmt: skip
+    assert done.returncode != 0
+    report = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert report["score"] == 0 and "bwrap" in report["output"]

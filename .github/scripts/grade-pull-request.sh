@@ -3,7 +3,8 @@
 #
 #   grade-pull-request.sh HEAD_CHECKOUT RESULTS_DIR [GRADER_OPTION...]
 #
-# Options after the two folders go to the grader (the Grade workflow passes --isolation jail).
+# Options after the two folders go to the grader. The jail is required (--isolation jail) unless
+# they say otherwise (--isolation process): a runner may grade many pull requests.
 # Only the regular files HEAD_CHECKOUT/exercises/*.py are taken from the pull request (no
 # symlinks, no subfolders); the grader, the reference solutions and the pins come from the
 # tree this script lives in. Used by .github/workflows/grade.yml and by tests/test_pr_grading.py.
@@ -25,6 +26,6 @@ status=0
 env -u GITHUB_ENV -u GITHUB_STEP_SUMMARY -u GITHUB_OUTPUT -u GITHUB_PATH -u GITHUB_STATE \
   python -E -s -m autograder --submission "$submission" --fail-under 0 \
   --json "$results/results.json" --junit "$results/junit.xml" \
-  "${@:3}" || status=$?
+  --isolation jail "${@:3}" || status=$?
 # 0 and 1 are grades (the score is in the results); 2, or no results, means the grader did not run.
 [ "$status" -le 1 ] && [ -s "$results/results.json" ]

@@ -12,7 +12,7 @@ those files. That process and everything it starts are watched: a student whose 
 grading outlasts `--student-timeout`, is stopped, and their row says so.
 
 The CSV (Python's `csv` module, so a name with a comma stays one field) has one row per student,
-always, whatever a student's code does: `student,total,max,<lab module>...,problem`; `--json-dir`
+always, whatever a student's code does: `student,total,max,<lab module>...,problem,isolation`; `--json-dir`
 also writes each student's Gradescope `results.json` as `<student>.json`. A plain-text progress
 bar goes to stderr. Exit status: 0 when every student was graded, 1 when some student could not
 be (their row scores 0 and names the problem), 2 on bad arguments.
@@ -30,10 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from autograder.cli import UsageError, isolation_for_a_class
 from autograder.engine import REPO_ROOT
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.supervisor import become_subreaper, children, kill_strays
@@ -52,6 +53,8 @@ class StudentGrade:
     student: str
     labs: dict[str, tuple[int, int]]  # lab module -> (earned, possible)
     problem: str = ""
+    isolation: str = ""
+    """How their code ran: the results file's words, or the `--isolation` asked for when there is none."""
 
     @property
     def total(self) -> int:
@@ -180,7 +183,10 @@ def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | N
             return StudentGrade(
                 student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
             )
-        return StudentGrade(student.name, scores, "grader could not run" if code == 2 else _problems(report))
+        problem = "grader could not run" if code == 2 else _problems(report)
+        return StudentGrade(
+            student.name, scores, problem, str(report.get("extra_data", {}).get("isolation", ""))
+        )
     finally:
         shutil.rmtree(student.folder, ignore_errors=True)
 
@@ -228,9 +234,10 @@ def grade_class(
 ) -> list[StudentGrade]:
     """Grade every student folder under `submissions`, `jobs` students at once; rows sorted by student.
 
-    `isolation` is the grader's `--isolation` (`auto`: each student's workers in the jail where
-    bubblewrap can run).
+    `isolation` is the grader's `--isolation`: the jail for `auto` and `jail`, plain processes
+    only for `process` (raises `autograder.cli.UsageError` when the jail is needed and cannot run).
     """
+    isolation = isolation_for_a_class(isolation)
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     files = {folder.name: read_files(folder) for folder in folders}  # before any student's code runs
     if json_dir is not None:
@@ -267,18 +274,25 @@ def grade_class(
         kill_strays(before)
     for name in files:
         grades.setdefault(name, StudentGrade(name, _zero(labs), "not graded"))
-    return [grades[name] for name in sorted(grades)]
+    return [replace(grades[name], isolation=grades[name].isolation or isolation) for name in sorted(grades)]
 
 
 def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
-    """`student,total,max,<lab>...,problem`, one row per student."""
+    """`student,total,max,<lab>...,problem,isolation`, one row per student."""
     modules = [LAB_MODULES[n] for n in labs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "total", "max", *modules, "problem"])
+        writer.writerow(["student", "total", "max", *modules, "problem", "isolation"])
         for g in grades:
-            row = [g.student, g.total, g.max, *(g.labs.get(m, (0, 0))[0] for m in modules), g.problem]
+            row = [
+                g.student,
+                g.total,
+                g.max,
+                *(g.labs.get(m, (0, 0))[0] for m in modules),
+                g.problem,
+                g.isolation,
+            ]
             writer.writerow([csv_cell(cell) for cell in row])
 
 
@@ -296,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
                         help="time limit of one call of a student's code (default 2)")  # fmt: skip
     parser.add_argument("--isolation", choices=("auto", "jail", "process"), default="auto",
-                        help="the grader's --isolation for every student (default auto)")  # fmt: skip
+                        help="the grader's --isolation for every student: the jail (auto, the default, and jail: "
+                             "refused where it cannot run), or plain processes only when asked for (process)")  # fmt: skip
     parser.add_argument("--student-timeout", type=float, default=900.0, metavar="SECONDS",
                         help="time limit of one student's whole grading (default 900)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -309,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         grades = grade_class(args.submissions, labs, jobs=args.jobs, time_limit=args.timeout,
                              json_dir=args.json_dir, student_timeout=args.student_timeout, isolation=args.isolation)  # fmt: skip
+    except UsageError as refused:
+        print(f"python -m autograder.tools.batch: error: {refused}", file=sys.stderr)
+        return 2
     finally:
         write_csv(grades, args.csv, labs)
     for g in grades:
