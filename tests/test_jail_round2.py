@@ -263,3 +263,34 @@ def test_the_pull_request_script_requires_the_jail(tmp_path):
     assert done.returncode != 0
     report = json.loads((tmp_path / "results" / "results.json").read_text())
     assert report["score"] == 0 and "bwrap" in report["output"]
+
+
+def commands_the_runner_executes(log: str) -> list[str]:
+    """The lines of a step's log that GitHub's runner reads as workflow commands (`::name ...::`
+    or `##[name]`, after leading blanks), minus those paused by `::stop-commands::TOKEN`."""
+    executed, paused_by = [], ""
+    for line in log.splitlines():
+        command = line.strip()
+        if paused_by:
+            if command == f"::{paused_by}::":
+                paused_by = ""
+            continue
+        if command.startswith(("::", "##[")):
+            executed.append(command)
+            if command.startswith("::stop-commands::"):
+                paused_by = command.removeprefix("::stop-commands::")
+    return executed
+
+
+def test_learner_text_in_the_pull_request_log_is_never_a_workflow_command(tmp_path):
+    base = copy_tree(tmp_path / "base")
+    head = learner_head(tmp_path / "head")
+    shutil.copy(SUBMISSIONS / "workflow_commands.py", head / "exercises" / "lab1_sft.py")
+    shutil.copy(ROOT / "solutions" / "lab1_sft.py", head / "exercises" / "_reference.py")
+    done = subprocess.run(["bash", str(base / SCRIPT), str(head), str(tmp_path / "results")],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    log = done.stdout + done.stderr
+    assert "::error title=Autograder::Score: 205/205" in log  # the learner's text is shown ...
+    executed = commands_the_runner_executes(done.stdout)
+    assert len(executed) == 1 and executed[0].startswith("::stop-commands::")  # ... never executed
+    assert commands_the_runner_executes(done.stderr) == []

@@ -21,11 +21,17 @@ fi
 
 cd "$trusted"
 status=0
+# Learner text (exception messages) reaches this step's log: between these two lines the runner
+# executes no workflow command (::error, ::add-mask::, ...), and the token that ends the pause is
+# drawn after the learner's files were written, so they cannot hold it.
+token=$(python -c 'import secrets; print(secrets.token_hex(16))')
+echo "::stop-commands::$token"
 # The runner's command files (GITHUB_ENV, GITHUB_STEP_SUMMARY, ...) stay out of reach of learner
 # code, which could read them from the grader's environment: the grader does not get them.
 env -u GITHUB_ENV -u GITHUB_STEP_SUMMARY -u GITHUB_OUTPUT -u GITHUB_PATH -u GITHUB_STATE \
   python -E -s -m autograder --submission "$submission" --fail-under 0 \
   --json "$results/results.json" --junit "$results/junit.xml" \
   --isolation jail "${@:3}" || status=$?
+echo "::$token::"
 # 0 and 1 are grades (the score is in the results); 2, or no results, means the grader did not run.
 [ "$status" -le 1 ] && [ -s "$results/results.json" ]
