@@ -294,3 +294,29 @@ def test_learner_text_in_the_pull_request_log_is_never_a_workflow_command(tmp_pa
     executed = commands_the_runner_executes(done.stdout)
     assert len(executed) == 1 and executed[0].startswith("::stop-commands::")  # ... never executed
     assert commands_the_runner_executes(done.stderr) == []
+
+
+def host_shared_memory_mib() -> float:
+    """The host's `Shmem` (memfds, tmpfs files, System V segments), in MiB."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("Shmem:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.skipif(not JAILED, reason="bubblewrap cannot run here")
+def test_memory_held_outside_the_address_space_is_bounded_in_the_jail(tmp_path):
+    shutil.copy(SUBMISSIONS / "jail_shared_memory.py", tmp_path / "holder.py")
+    worker = IsolatedModule(tmp_path, "holder", 30.0, jailed=True)
+    before = host_shared_memory_mib()
+    try:
+        held = worker.call("hold", (), {}).value
+        risen = host_shared_memory_mib() - before
+        mapped = worker.call("mapped", (), {})
+    finally:
+        worker.close()
+    # memfds and System V segments refused, /dev/shm read-only, /tmp its tmpfs's 64 MiB at most
+    assert held == {"memfd": 0, "sysv": 0, "/dev/shm": 0, "/tmp": held["/tmp"]}, held
+    assert held["/tmp"] <= jail.TMPFS_SIZE // 2**20
+    assert risen < jail.TMPFS_SIZE / 2**20 + 32, f"the host's shared memory rose by {risen:.0f} MiB"
+    assert mapped.raised("OSError")  # 1 GiB of shared mapping is over the address-space limit
