@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import codec, engine, jail
+from autograder import codec, engine, jail, sandbox
 from autograder.cli import main
 from autograder.engine import grade_function
 from autograder.labs import LAB_MODULES, available_labs, load_lab
@@ -320,3 +320,21 @@ def test_memory_held_outside_the_address_space_is_bounded_in_the_jail(tmp_path):
     assert held["/tmp"] <= jail.TMPFS_SIZE // 2**20
     assert risen < jail.TMPFS_SIZE / 2**20 + 32, f"the host's shared memory rose by {risen:.0f} MiB"
     assert mapped.raised("OSError")  # 1 GiB of shared mapping is over the address-space limit
+
+
+@linux_only
+def test_a_reply_slow_to_decode_is_charged_to_its_call_as_a_time_out(tmp_path, monkeypatch):
+    (tmp_path / "quick.py").write_text("def f():\n    return 1\n")
+
+    def slow_decode(data: bytes) -> object:
+        time.sleep(0.5)
+        return codec.decode(data)
+
+    worker = IsolatedModule(tmp_path, "quick", 0.3, jailed=JAILED)
+    try:
+        worker.open()
+        monkeypatch.setattr(sandbox, "decode", slow_decode)
+        with pytest.raises(CallTimedOut):
+            worker.call("f", (), {})
+    finally:
+        worker.close()
