@@ -45,7 +45,8 @@ WALL_FACTOR = 10.0
 code gets the same verdict however busy the machine is. A call that blocks or sleeps uses no CPU:
 it is stopped after `WALL_FACTOR` times its limit of wall-clock time."""
 _POLL = 0.25
-"""Longest wait, in seconds, between two readings of the worker's CPU time during a call."""
+"""Longest wait, in seconds, between two readings of the worker's CPU time during a call (and at
+most an eighth of the call's limit): a call is stopped that much after its limit at worst."""
 PROVIDED_HELPERS = ("labkit", "sft_corpus", "preference_kit")
 """The helper modules that come with the labs (in `exercises/` beside the lab files)."""
 LEARNER_PACKAGES = (
@@ -322,10 +323,12 @@ class IsolatedModule:
             self._selector.register(self._socket, selectors.EVENT_READ)
         data = self._pending
         while len(data) < size:
-            left = min(limit - spent(), backstop - time.monotonic())
-            if left <= 0:
+            # The CPU time is read only when no data came for a while: a quick call costs no reading.
+            if time.monotonic() >= backstop:
                 raise TimeoutError
-            if not self._selector.select(min(left, _POLL)):
+            if not self._selector.select(min(_POLL, limit / 8, backstop - time.monotonic())):
+                if spent() >= limit:
+                    raise TimeoutError
                 continue
             chunk = self._socket.recv(1 << 16)
             if not chunk:
