@@ -135,9 +135,30 @@ def release(session: nox.Session) -> None:
 
 @instructor_session
 def gradescope(session: nox.Session) -> None:
-    """Build build/gradescope/autograder.zip: setup.sh, run_autograder, the grader, the reference, the pins."""
+    """Build build/gradescope/autograder.zip (`-- --config FILE` for your visibility rules; `-- run` grades)."""
     install(session, "grade")
     session.run("python", "-m", "autograder.tools.gradescope", *session.posargs)
+
+
+@instructor_session
+def batch(session: nox.Session) -> None:
+    """Grade a class: `-- DIR [--jobs N] [--lab N]`, one folder per student; writes build/batch/.
+
+    Fails (exit 1, with a one-line summary) when some student's labs could not all be graded.
+    """
+    install(session, "grade", precompile=True)
+    session.run("python", "-m", "autograder.tools.batch", *session.posargs)
+
+
+@instructor_session
+def collect(session: nox.Session) -> None:
+    """A Classroom assignment's grades of record into build/classroom/grades.csv: `-- --org ORG --prefix NAME`.
+
+    Reads the check runs "Grade" of the students' pull requests through the GitHub API, with the
+    token in GITHUB_TOKEN (or GH_TOKEN).
+    """
+    install(session, "grade")
+    session.run("python", "-m", "autograder.tools.collect", *session.posargs)
 
 
 @nox.session
@@ -153,7 +174,7 @@ def docs(session: nox.Session) -> None:
 
 @instructor_session
 def notebooks(session: nox.Session) -> None:
-    """Build the nbgrader course in build/nbgrader/; `-- autograde --csv grades.csv` grades its submitted/."""
+    """Build the nbgrader course in build/nbgrader/; `-- autograde` grades its submitted/ into grades.csv there."""
     install(session, "notebooks")
     session.run("python", "-m", "autograder.tools.notebooks", *(session.posargs or ["build"]))
 

@@ -2,18 +2,15 @@
 
 Command line: `python -m autograder --help` (see `autograder.cli`). From Python:
 
-- `catalog()` lists every graded function with its points and properties (the docs use it);
-- `check("lab2_reward.fit_reward_model", namespace)` grades one function found in a namespace
-  (a notebook's `globals()`), prints the feedback and returns the points earned (the notebook
-  track's test cells end with it: nbgrader takes the number as the cell's partial credit).
+- `catalog()` lists every graded function with its points and properties (the docs and the
+  notebook track use it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["FunctionInfo", "catalog", "check"]
+__all__ = ["FunctionInfo", "catalog"]
 
 
 @dataclass(frozen=True)
@@ -35,36 +32,3 @@ def catalog() -> list[FunctionInfo]:
         for lab in map(load_lab, available_labs())
         for g in lab.functions
     ]
-
-
-def check(function_id: str, namespace: dict[str, Any]) -> int:
-    """Grade one function defined in `namespace`, in this process; print the feedback, return the points.
-
-    The notebook track's test cells end with this call, so the points are the cell's result:
-    nbgrader reads a number shown by a test cell as its partial credit. Anything written to
-    stderr while grading goes to stdout instead (nbgrader gives 0 to a cell that writes to stderr).
-
-    Args:
-        function_id: `"<lab module>.<function>"`, e.g. `"lab1_sft.log_softmax"`.
-        namespace: Where the learner's functions live, e.g. a notebook's `globals()`.
-
-    Returns:
-        The points earned, from 0 to the function's points in `catalog()`.
-    """
-    import contextlib
-    import sys
-
-    from autograder.engine import grade_function
-    from autograder.labs import LAB_MODULES, load_lab
-    from autograder.report import function_feedback
-    from autograder.sandbox import InProcessModule
-
-    module_name, name = function_id.split(".", 1)
-    number = next(n for n, m in LAB_MODULES.items() if m == module_name)
-    graded = next(g for g in load_lab(number).functions if g.name == name)
-    with contextlib.redirect_stderr(sys.stdout):
-        result = grade_function(graded, InProcessModule(namespace))
-    print(f"{function_id}: {result.earned}/{result.points}")
-    if result.earned < result.points:
-        print("\n".join(function_feedback(result)))
-    return result.earned

@@ -45,7 +45,7 @@ def build_parser() -> Parser:
     """The grader's options."""
     parser = Parser(prog="python -m autograder", description="Grade the post-training labs.")
     parser.add_argument("--submission", type=Path, default=REPO_ROOT / "exercises",
-                        help="folder with lab1_sft.py ... lab5_grpo.py (default: exercises/)")  # fmt: skip
+                        help="folder with lab1_sft.py ... lab6_reasoning.py (default: exercises/)")  # fmt: skip
     parser.add_argument("--lab", type=int, action="append", choices=sorted(LAB_MODULES), metavar="N",
                         help="grade only lab N (repeatable)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="write Gradescope results.json here")

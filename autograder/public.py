@@ -2,6 +2,9 @@
 
     python -m autograder.public [--submission DIR] [--lab N ...]     # or: nox -s grade
 
+In a notebook of the nbgrader track this file sits beside the notebook as `self_check.py`, and
+each test cell runs `check_examples(<function>)` on the function defined above it.
+
 A student repository built by `nox -s release` holds no reference solution and no hidden test:
 your grade is computed when you submit. What can be checked here is public already: the
 `Example:` sections of the docstrings you are given. Each function's examples run against your
@@ -18,11 +21,16 @@ import argparse
 import doctest
 import importlib.util
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+NOTEBOOK_STUB = "not implemented yet"
+"""The stub of a notebook's solution cell (`autograder.tools.notebooks`), where a lab file's says `Lab N: <name>`."""
 TIME_LIMIT = 60.0
 """Seconds one lab's examples may take in all."""
 
@@ -43,20 +51,25 @@ def run_examples(path: Path) -> list[ExampleResult]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    finder = doctest.DocTestFinder(recurse=False)
     results = []
     for name, function in vars(module).items():
         if not callable(function) or getattr(function, "__module__", None) != module.__name__:
             continue
         if name.startswith("_") or name == "main":
             continue
-        tests = [t for t in finder.find(function, name, module=module, globs=vars(module)) if t.examples]
-        if tests:  # the demo's helpers have none
-            results.append(_run(name, tests))
+        result = examples_of(function, vars(module))
+        if result is not None:  # the demo's helpers have no examples
+            results.append(result)
     return results
 
 
-def _run(name: str, tests: list[doctest.DocTest]) -> ExampleResult:
+def examples_of(function: Callable[..., Any], namespace: dict[str, Any]) -> ExampleResult | None:
+    """Run the docstring examples of `function` in `namespace`; None when it has none."""
+    name = function.__name__
+    finder = doctest.DocTestFinder(recurse=False)
+    tests = [t for t in finder.find(function, name, globs=namespace) if t.examples]
+    if not tests:
+        return None
     report: list[str] = []
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for test in tests:
@@ -64,9 +77,23 @@ def _run(name: str, tests: list[doctest.DocTest]) -> ExampleResult:
     if runner.failures == 0:
         return ExampleResult(name, "pass")
     text = "".join(report)
-    if "NotImplementedError: Lab" in text and f": {name}" in text:
+    if re.search(rf"NotImplementedError: (Lab \d+: {name}\b|{NOTEBOOK_STUB})", text):
         return ExampleResult(name, "stub")
     return ExampleResult(name, "fail", _first_failure(text))
+
+
+def check_examples(function: Callable[..., Any]) -> None:
+    """A notebook's self-check cell: run `function`'s docstring examples and print what they did.
+
+    It never raises, so that running every cell reaches the demo; it scores nothing (the grade
+    is computed when you submit).
+    """
+    result = examples_of(function, function.__globals__)
+    if result is None:
+        print(f"{function.__name__} has no examples to run.")
+        return
+    print("\n".join(result_lines(result)))
+    print("(A self-check on the docstring's examples: your grade is computed when you submit.)")
 
 
 def _first_failure(report: str) -> str:
@@ -99,13 +126,17 @@ def report(lab: str, outcome: list[ExampleResult] | str) -> list[str]:
     """The lines that describe one lab's examples."""
     if isinstance(outcome, str):
         return [f"{lab}: {outcome}"]
+    return [lab, *(f"  {line}" for result in outcome for line in result_lines(result))]
+
+
+def result_lines(result: ExampleResult) -> list[str]:
+    """`✓ name   examples pass`, `· name   not implemented yet`, or `✗ name   an example fails` and why."""
     words = {"pass": "examples pass", "stub": "not implemented yet", "fail": "an example fails"}
-    lines = [f"{lab}"]
-    for result in outcome:
-        mark = {"pass": "✓", "fail": "✗"}.get(result.status, "·")
-        lines.append(f"  {mark} {result.function:<40}{words[result.status]}")
-        lines += [f"      {line}" for line in result.detail.splitlines()]
-    return lines
+    mark = {"pass": "✓", "fail": "✗"}.get(result.status, "·")
+    return [
+        f"{mark} {result.function:<40}{words[result.status]}",
+        *(f"    {line}" for line in result.detail.splitlines()),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

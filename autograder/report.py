@@ -133,7 +133,11 @@ def problems(grade: Grade) -> dict[str, str]:
 
 
 def gradescope_json(grade: Grade) -> str:
-    """Results in Gradescope's `results.json` schema, one test per property."""
+    """Results in Gradescope's `results.json` schema, one test per property.
+
+    `extra_data.problems` maps each lab that could not be graded (no file, does not import, its
+    worker died) to why: its tests only say they scored 0.
+    """
     tests = [
         {
             "name": f"{prop.function_id}: {prop.description}",

@@ -5,7 +5,8 @@
 - A marker `<!-- points: lab1_sft -->` in a page becomes the table of that lab's graded
   functions and their points, read from `autograder.catalog()` (the grader is the single source
   of the points, so the docs cannot drift from what is graded). `<!-- points: summary -->`
-  becomes one row a lab.
+  becomes one row a lab. A student repository (`nox -s release`) has no graders: there the
+  points and the labs' numbers are read from `docs/points.json`, written when it was built.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -34,7 +36,7 @@ KATEX_FILES = (
     "fonts/*.ttf",
 )
 POINTS = ROOT / "docs" / "points.json"
-"""The catalog of a student repository, which has no graders to read it from."""
+"""A student repository's `{"labs": {module: number}, "functions": [catalog entries]}`: it has no graders."""
 MARKER = re.compile(r"<!--\s*points:\s*([\w-]+)\s*-->")
 
 
@@ -62,29 +64,52 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
-def load_catalog() -> list[Any]:
-    """Return `autograder.catalog()`, importing the grader from the repo root.
+def released_points() -> dict[str, Any] | None:
+    """`docs/points.json` in a student repository, None in the course repository (it has the graders)."""
+    if (ROOT / "autograder" / "labs").is_dir():
+        return None
+    if not POINTS.exists():
+        raise PluginError(
+            "no graders and no docs/points.json: build the student repository with `nox -s release`"
+        )
+    points: dict[str, Any] = json.loads(POINTS.read_text(encoding="utf-8"))
+    return points
 
-    A student repository (`nox -s release`) has no graders: there the catalog was written to
-    `docs/points.json` when the repository was built.
-    """
+
+def _grader() -> None:
+    """Make the course repository's grader importable (the hooks run from the repo root)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+
+def load_catalog() -> list[Any]:
+    """Every graded function with its lab, points and properties: `autograder.catalog()`."""
+    released = released_points()
+    if released is not None:
+        return [SimpleNamespace(**item) for item in released["functions"]]
+    _grader()
     try:
-        from autograder import FunctionInfo, catalog
+        from autograder import catalog
     except ImportError as error:
         raise PluginError(f"the points tables need `autograder.catalog()`: {error}") from error
-    if POINTS.exists() and not (ROOT / "autograder" / "labs").is_dir():
-        return [FunctionInfo(**{**item, "properties": tuple(map(tuple, item["properties"]))})
-                for item in json.loads(POINTS.read_text(encoding="utf-8"))]  # fmt: skip
     return list(catalog())
 
 
-def lab_title(module: str) -> str:
-    """`Lab 2` for `lab2_reward`, numbered as the grader numbers its labs (after `load_catalog`)."""
+def lab_numbers() -> dict[str, int]:
+    """Each lab module's number, as the grader numbers its labs (`autograder.labs.LAB_MODULES`)."""
+    released = released_points()
+    if released is not None:
+        return dict(released["labs"])
+    _grader()
     from autograder.labs import LAB_MODULES
 
-    return next((f"Lab {n}" for n, name in LAB_MODULES.items() if name == module), module)
+    return {module: number for number, module in LAB_MODULES.items()}
+
+
+def lab_title(module: str) -> str:
+    """`Lab 2` for `lab2_reward`."""
+    number = lab_numbers().get(module)
+    return module if number is None else f"Lab {number}"
 
 
 def plural(points: int) -> str:

@@ -19,7 +19,11 @@ gradient of the loss for a policy over K candidate responses, then the DPO famil
 conservative DPO, IPO and SLiC-HF's hinge) as losses of the log-ratio margin. The demo checks that
 DPO lands where RLHF would, on the same preference data, and shows where it does not: with
 preferences that never disagree DPO's margins grow without bound (IPO's and the hinge's stop), and
-a response that no pair compares keeps its reference logit.
+a response that no pair compares keeps its reference logit. Last come two losses that drop one of
+DPO's ingredients: SimPO drops the reference model and scores a response by its mean
+log-probability per token (the demo shows what that does to DPO's preference for long responses),
+and KTO drops the pairs, learning from thumbs-up / thumbs-down labels (the demo splits the same
+comparisons into such labels and measures how close to the optimum each loss gets).
 
 Every invalid input raises `ValueError` with a message that names the offending argument.
 """
@@ -385,6 +389,197 @@ def dpo_family_loss_grad(
     ### END SOLUTION
 
 
+def simpo_loss(
+    chosen_logps: ArrayLike,
+    rejected_logps: ArrayLike,
+    chosen_lengths: ArrayLike,
+    rejected_lengths: ArrayLike,
+    beta: float = 2.0,
+    gamma: float = 0.5,
+) -> float:
+    """Return the SimPO loss, averaged over preference pairs: DPO without a reference model.
+
+    SimPO (Meng et al. 2024) drops `pi_ref` and uses the *length-normalised* log-probability of a
+    response, its mean log-probability per token, as the implicit reward, and asks the chosen
+    response to beat the rejected one by a target margin `gamma`:
+
+        x_i = beta * (chosen_logps[i] / chosen_lengths[i] - rejected_logps[i] / rejected_lengths[i]) - gamma
+        loss = mean_i  -log sigmoid(x_i)
+
+    `chosen_logps[i]` is the summed log-probability of pair `i`'s chosen response (the sum over
+    its tokens, as in `dpo_loss`) and `chosen_lengths[i]` its number of tokens; the same for the
+    rejected response. Dividing by the length removes DPO's pull towards long responses: a
+    summed log-probability grows (in magnitude) with every token, a mean one does not.
+
+    Conventions the grader checks:
+
+    - Each response's summed log-probability is divided by its *own* length before the
+      difference; chosen minus rejected.
+    - `beta` multiplies the difference of the normalised log-probabilities, and `gamma` is
+      subtracted *after* that: `beta * diff - gamma`, not `beta * (diff - gamma)`. The loss is
+      `log 2` exactly when `beta * diff == gamma`.
+    - With equal lengths `L` everywhere and `gamma = 0` the loss is `dpo_loss` of the summed
+      log-probabilities with the reference terms set to 0 and `beta / L` for `beta` (with
+      `L = 1`, DPO's sigmoid loss itself, minus the reference).
+    - Multiplying a response's summed log-probability and its length by the same factor leaves
+      the loss unchanged.
+    - The mean over pairs, not the sum; it decreases as `chosen_logps` grows and increases as
+      `rejected_logps` grows.
+    - Stable for `|beta * diff|` up to 1e6 with no warning: write `-log sigmoid(x)` as
+      `np.logaddexp(0, -x)`.
+    - Lengths are token counts: integers >= 1. A float that is a whole number (`3.0`) is a
+      valid length.
+
+    Args:
+        chosen_logps: Summed log-probability of each chosen response under the policy, shape (n,).
+        rejected_logps: Summed log-probability of each rejected response, shape (n,).
+        chosen_lengths: Number of tokens of each chosen response, integers >= 1, shape (n,).
+        rejected_lengths: Number of tokens of each rejected response, integers >= 1, shape (n,).
+        beta: Scale of the reward, a finite number > 0 (SimPO uses 2 to 2.5).
+        gamma: Target reward margin, a finite number >= 0 (SimPO uses about 0.5 to 1.5).
+
+    Returns:
+        The mean loss as a Python float (>= 0).
+
+    Raises:
+        ValueError: If the four arrays differ in length, if there is no pair, if a length is not
+            an integer >= 1 (an integral float is accepted), if `beta` is not a finite number
+            > 0, or if `gamma` is not a finite number >= 0. The message names the argument (e.g.
+            "rejected_lengths must hold integers >= 1"); the grader checks that it does.
+
+    Example:
+        >>> round(simpo_loss([-4.0], [-4.0], [4], [2], beta=2.0, gamma=0.0), 4)  # -1 vs -2 per token
+        0.1269
+        >>> round(simpo_loss([-2.0], [-3.0], [1], [1], beta=0.5, gamma=0.5), 4)  # beta * 1 == gamma
+        0.6931
+    """
+    ### BEGIN SOLUTION
+    if not (np.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a finite number > 0, got {beta}")
+    if not (np.isfinite(gamma) and gamma >= 0):
+        raise ValueError(f"gamma must be a finite number >= 0, got {gamma}")
+    named = {
+        "chosen_logps": chosen_logps,
+        "rejected_logps": rejected_logps,
+        "chosen_lengths": chosen_lengths,
+        "rejected_lengths": rejected_lengths,
+    }
+    arrays = {name: np.asarray(value) for name, value in named.items()}
+    shape = arrays["chosen_logps"].shape
+    if len(shape) != 1:
+        raise ValueError(f"chosen_logps must be a 1-D array, got shape {shape}")
+    for name, array in arrays.items():
+        if array.shape != shape:
+            raise ValueError(f"{name} must have the length of chosen_logps {shape}, got {array.shape}")
+    if shape[0] == 0:
+        raise ValueError("chosen_logps must hold at least one pair, got none")
+    for name in ("chosen_lengths", "rejected_lengths"):
+        lengths = arrays[name]
+        numeric = lengths.dtype.kind in "iuf"
+        if not (numeric and np.all(np.isfinite(lengths)) and np.all(lengths == np.floor(lengths))):
+            raise ValueError(f"{name} must hold integers >= 1 (token counts), got {lengths}")
+        if np.any(lengths < 1):
+            raise ValueError(f"{name} must hold integers >= 1 (token counts), got {lengths}")
+    chosen_reward = arrays["chosen_logps"].astype(np.float64) / arrays["chosen_lengths"]
+    rejected_reward = arrays["rejected_logps"].astype(np.float64) / arrays["rejected_lengths"]
+    return float(np.mean(np.logaddexp(0.0, -(beta * (chosen_reward - rejected_reward) - gamma))))
+    ### END SOLUTION
+
+
+def kto_loss(
+    policy_logps: ArrayLike,
+    ref_logps: ArrayLike,
+    desirable: ArrayLike,
+    beta: float = 0.1,
+    kl_ref: float = 0.0,
+    lambda_d: float = 1.0,
+    lambda_u: float = 1.0,
+) -> float:
+    """Return the KTO loss of unpaired examples, each labelled desirable or undesirable.
+
+    KTO (Ethayarajh et al. 2024) needs no pairs: each example is one response with a thumbs-up
+    (`desirable[i]` True) or a thumbs-down (False). Its log-ratio `r_i = policy_logps[i] -
+    ref_logps[i]` is compared with a reference point `z0 = kl_ref` (an estimate of
+    `KL(pi || pi_ref)`, a constant here) through a sigmoid "value":
+
+        v_i = lambda_d * sigmoid(beta * (r_i - z0))    if desirable[i]
+        v_i = lambda_u * sigmoid(beta * (z0 - r_i))    otherwise
+        loss = mean_i (lambda_i - v_i)
+
+    where `lambda_i` is the example's own weight (`lambda_d` for a desirable example, `lambda_u`
+    for an undesirable one). A desirable example is pushed above the reference point, an
+    undesirable one below it; `lambda_d` and `lambda_u` rebalance the two kinds when one is more
+    frequent than the other (the paper keeps `lambda_d * n_d / (lambda_u * n_u)` in [1, 4/3]).
+
+    Conventions the grader checks:
+
+    - Policy minus reference in `r`; the reference point is subtracted from `r` for desirable
+      examples and `r` from the reference point for undesirable ones; only `r - z0` matters.
+    - Each example costs `lambda_i - v_i`, between 0 and its own `lambda_i`: a desirable example
+      costs 0 as `r - z0 -> +inf` and `lambda_d` as `r - z0 -> -inf`, an undesirable one the
+      other way round, and every example costs `lambda_i / 2` at `r == z0`.
+    - The mean over all examples (not one mean per kind): the loss of two batches joined is the
+      size-weighted mean of their losses. It decreases as a desirable example's `r` grows and
+      increases as an undesirable example's `r` grows.
+    - Stable for `|beta * (r - z0)|` up to 1e6 with no warning: compute `lambda - lambda *
+      sigmoid(x) = lambda * sigmoid(-x)` with `sigmoid(x) = np.exp(-np.logaddexp(0, -x))`.
+
+    Args:
+        policy_logps: Log-probability of each response under the policy, shape (n,).
+        ref_logps: Log-probability of each response under the frozen reference, shape (n,).
+        desirable: Booleans, shape (n,): True for a thumbs-up, False for a thumbs-down.
+        beta: Scale of the log-ratio, a finite number > 0.
+        kl_ref: The reference point `z0`, a finite number >= 0.
+        lambda_d: Weight of the desirable examples, a finite number > 0.
+        lambda_u: Weight of the undesirable examples, a finite number > 0.
+
+    Returns:
+        The mean loss as a Python float, in [0, max(lambda_d, lambda_u)].
+
+    Raises:
+        ValueError: If the three arrays differ in length, if there is no example, if
+            `desirable` is not an array of booleans (0 and 1 are not accepted), if `beta` is
+            not a finite number > 0, if `kl_ref` is not a finite number >= 0, or if `lambda_d`
+            or `lambda_u` is not a finite number > 0. The message names the argument (e.g.
+            "desirable must be an array of booleans"); the grader checks that it does.
+
+    Example:
+        >>> kto_loss([-1.0, -2.0], [-1.0, -2.0], [True, False])  # r = z0: each costs lambda / 2
+        0.5
+        >>> round(kto_loss([0.0], [-10.0], [True], beta=1.0, kl_ref=2.0, lambda_d=2.0), 4)  # 2 * sigmoid(-8)
+        0.0007
+    """
+    ### BEGIN SOLUTION
+    scalars = {"beta": beta, "kl_ref": kl_ref, "lambda_d": lambda_d, "lambda_u": lambda_u}
+    for name, value in scalars.items():
+        lowest_ok = value >= 0 if name == "kl_ref" else value > 0
+        if not (np.isfinite(value) and lowest_ok):
+            bound = ">= 0" if name == "kl_ref" else "> 0"
+            raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    policy = np.asarray(policy_logps, dtype=np.float64)
+    if policy.ndim != 1:
+        raise ValueError(f"policy_logps must be a 1-D array, got shape {policy.shape}")
+    reference = np.asarray(ref_logps, dtype=np.float64)
+    if reference.shape != policy.shape:
+        raise ValueError(
+            f"ref_logps must have the length of policy_logps {policy.shape}, got {reference.shape}"
+        )
+    labels = np.asarray(desirable)
+    if labels.shape != policy.shape:
+        raise ValueError(f"desirable must have the length of policy_logps {policy.shape}, got {labels.shape}")
+    if policy.size == 0:
+        raise ValueError("policy_logps must hold at least one example, got none")
+    if labels.dtype != np.bool_:
+        raise ValueError(f"desirable must be an array of booleans, got dtype {labels.dtype}")
+    above = beta * ((policy - reference) - kl_ref)
+    # lambda - lambda * sigmoid(x) = lambda * sigmoid(-x): sigmoid(-above) for desirable examples
+    # and sigmoid(above) for undesirable ones, each as exp(-log(1 + exp(-.))) without overflow.
+    shortfall = np.exp(-np.logaddexp(0.0, np.where(labels, above, -above)))
+    weights = np.where(labels, lambda_d, lambda_u)
+    return float(np.mean(weights * shortfall))
+    ### END SOLUTION
+
+
 # ---------------------------------------------------------------------------------------------
 # Demo: DPO on preferences sampled from known rewards, against the RLHF optimum; then the DPO family.
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +606,18 @@ FAMILY_STEPS = (0, 1, 3, 10, 30, 100, 300, 1000, 3000)
 TOURNAMENT_STEPS = (300, 3000)
 NEVER_COMPARED = 0
 """The response left out of every pair in the last experiment: the best one, 'detailed guide'."""
+LENGTHS = (20, 60)
+"""Token counts of the short and the long version of every answer in the SimPO experiment."""
+LENGTH_PAIRS = 3000
+PER_TOKEN_STEPS = 300
+SIMPO_BETA = 2.0
+SIMPO_GAMMAS = (0.0, 0.5, 1.0, 2.0)
+PER_TOKEN_LEARNING_RATES = {"DPO": 2e-3, "SimPO": 2.0}
+"""Step sizes of the per-token fits: DPO's margins carry the lengths (up to 60 times the per-token
+change), so its loss curves up to 60**2 times as fast as SimPO's, whose lengths cancel."""
+KTO_STEPS = (0, 10, 30, 100, 300, 1000)
+KTO_KEPT_DESIRABLE = 0.1
+"""The imbalanced split keeps every thumbs-down and this fraction of the thumbs-up."""
 
 
 def sample_preference_pairs(
@@ -459,17 +666,22 @@ def train_with_dpo(
     return snapshots
 
 
-ORDERED_PAIRS = np.array([(c, r) for c in range(len(RESPONSES)) for r in range(len(RESPONSES)) if c != r])
+def ordered_pairs(k: int) -> np.ndarray:
+    """Every (chosen, rejected) pair of two different responses among k, shape (k (k - 1), 2)."""
+    return np.array([(c, r) for c in range(k) for r in range(k) if c != r])
+
+
+ORDERED_PAIRS = ordered_pairs(len(RESPONSES))
 """Every (chosen, rejected) pair of two different responses: a data set is a weight for each."""
 INCIDENCE = np.eye(len(RESPONSES))[ORDERED_PAIRS[:, 0]] - np.eye(len(RESPONSES))[ORDERED_PAIRS[:, 1]]
 """`d h / d logits` of each ordered pair, `onehot(chosen) - onehot(rejected)`, shape (K (K - 1), K)."""
 
 
-def pair_weights(chosen: np.ndarray, rejected: np.ndarray) -> np.ndarray:
-    """The fraction of the pairs that is each of `ORDERED_PAIRS`, shape (K (K - 1),)."""
-    k = len(RESPONSES)
+def pair_weights(chosen: np.ndarray, rejected: np.ndarray, k: int = len(RESPONSES)) -> np.ndarray:
+    """The fraction of the pairs that is each of `ordered_pairs(k)`, shape (k (k - 1),)."""
+    pairs = ordered_pairs(k)
     counts = np.bincount(chosen * k + rejected, minlength=k * k).astype(np.float64)
-    return counts[ORDERED_PAIRS[:, 0] * k + ORDERED_PAIRS[:, 1]] / len(chosen)
+    return counts[pairs[:, 0] * k + pairs[:, 1]] / len(chosen)
 
 
 def margins_of(logits: np.ndarray, ref_logits: np.ndarray) -> np.ndarray:
@@ -712,6 +924,345 @@ def show_never_compared(ref_logits: np.ndarray, optimum: np.ndarray, policies: d
     )
 
 
+ANSWER_OF = np.repeat(np.arange(len(RESPONSES)), len(LENGTHS))
+"""The answer of each of the 12 versions of the SimPO experiment: answer 0 short, answer 0 long, ..."""
+LENGTH_OF = np.tile(np.array(LENGTHS, dtype=np.float64), len(RESPONSES))
+"""The length in tokens of each version."""
+VERSION_PAIRS = ordered_pairs(len(ANSWER_OF))
+"""Every (chosen, rejected) pair of two different versions."""
+
+
+def per_token_incidence(normalised: bool) -> np.ndarray:
+    """Return `d margin / d (per-token change of each answer)` for every ordered pair of versions.
+
+    A version's log-probability moves by its length times its answer's per-token change, so a
+    pair's DPO margin moves by `L_c * onehot(a_c) - L_r * onehot(a_r)`. SimPO divides each
+    log-probability by its length, which leaves `onehot(a_c) - onehot(a_r)`.
+
+    Returns:
+        Shape (12 * 11, 6).
+    """
+    scale = np.ones_like(LENGTH_OF) if normalised else LENGTH_OF
+    scaled = scale[:, None] * np.eye(len(RESPONSES))[ANSWER_OF]
+    return scaled[VERSION_PAIRS[:, 0]] - scaled[VERSION_PAIRS[:, 1]]
+
+
+def fit_per_token(
+    weights: np.ndarray, incidence: np.ndarray, beta: float, shifts: np.ndarray, learning_rate: float
+) -> np.ndarray:
+    """Fit every answer's per-token log-probability change by full-batch gradient descent.
+
+    Row `i` of `weights` (R, 12 * 11) is a data set, a weight per ordered pair of versions. Its loss
+    is the weighted mean of `-log sigmoid(beta * (margin - shifts[i]))` with `margin = changes @
+    incidence.T`: DPO's loss with shift 0 on `per_token_incidence(False)`, SimPO's with shift
+    `gamma / beta` on `per_token_incidence(True)`. `dpo_family_loss_grad` differentiates it in the
+    margins (times their number, to undo its 1 / n).
+
+    Returns:
+        The per-token changes from the reference, (R, 6), after `PER_TOKEN_STEPS` steps.
+    """
+    changes = np.zeros((len(weights), len(RESPONSES)))
+    for _ in range(PER_TOKEN_STEPS):
+        margins = changes @ incidence.T - shifts
+        per_pair = dpo_family_loss_grad(margins.ravel(), beta) * margins.size
+        changes = changes - learning_rate * (weights * per_pair.reshape(margins.shape)) @ incidence
+    return changes
+
+
+def centred(rewards: np.ndarray) -> np.ndarray:
+    """Rewards shifted to mean 0 over the last axis (a reward is known up to a constant)."""
+    return rewards - rewards.mean(axis=-1, keepdims=True)
+
+
+def ranking_rates(rewards: np.ndarray) -> tuple[float, float]:
+    """Return how a learned reward (R, 12) orders versions of different true reward, mean over R.
+
+    Returns:
+        The fraction of such pairs it orders like the true reward, and the fraction of the pairs
+        "long version of the worse answer, short version of the better one" where it puts the long
+        one first.
+    """
+    truth = TRUE_REWARDS[ANSWER_OF]
+    better = truth[:, None] > truth[None, :]
+    short_better = better & (LENGTH_OF[:, None] < LENGTH_OF[None, :])
+    right = rewards[:, :, None] > rewards[:, None, :]
+    right_rate = np.sum(right & better, axis=(1, 2)) / better.sum()
+    long_first = np.sum(~right & short_better, axis=(1, 2)) / short_better.sum()
+    return float(right_rate.mean()), float(long_first.mean())
+
+
+def show_lengths(
+    dpo_rewards: np.ndarray, simpo_rewards: dict[float, np.ndarray], dpo_long_share: float
+) -> None:
+    """Print the rewards DPO and SimPO learn for short and long versions of the same answers."""
+    short, long = LENGTHS
+    labkit.heading(
+        f"SimPO: each answer in a short ({short} tokens) and a long ({long} tokens) version of the same quality"
+    )
+    print(
+        f"{LENGTH_PAIRS} pairs of versions drawn from pi_ref (half of each answer's probability per version),"
+    )
+    print("labelled by Bradley–Terry from the answer's true reward: length and quality are independent.")
+    print("The model can only change each answer's per-token log-probability (the same for both versions),")
+    print("as an LLM changes what it says: a version's log-prob moves by its length times that change.")
+    print(
+        f"Rewards after {PER_TOKEN_STEPS} steps, centred, mean of {REPEATS} data sets: DPO's beta * log(pi / pi_ref)"
+    )
+    print(f"(beta = {BETA}), SimPO's beta * log pi / length (beta = {SIMPO_BETA}, gamma = 0).")
+    simpo = simpo_rewards[0.0]
+    labkit.print_table(
+        ["answer", "tokens", "true r", "DPO reward", "SimPO reward"],
+        [
+            (RESPONSES[answer], int(length), truth, dpo, sim)
+            for answer, length, truth, dpo, sim in zip(
+                ANSWER_OF,
+                LENGTH_OF,
+                centred(TRUE_REWARDS[ANSWER_OF]),
+                centred(dpo_rewards).mean(axis=0),
+                centred(simpo).mean(axis=0),
+                strict=True,
+            )
+        ],
+        ["", "d", "+.2f", "+.2f", "+.2f"],
+    )
+    rows = []
+    for name, rewards in (
+        ("DPO", dpo_rewards),
+        *((f"SimPO gamma={g:g}", r) for g, r in simpo_rewards.items()),
+    ):
+        right, long_first = ranking_rates(rewards)
+        gap = rewards[:, 1] - rewards[:, 0]  # 'detailed guide', long minus short
+        spread = rewards.max(axis=1) - rewards.min(axis=1)
+        rows.append((name, right, long_first, float(gap.mean()), float(spread.mean())))
+    rows.append(("true reward", 1.0, 0.0, 0.0, float(np.ptp(TRUE_REWARDS))))
+    labkit.print_table(
+        [
+            "reward",
+            "pairs in true order",
+            "long worse one first",
+            f"{RESPONSES[0]}: long - short",
+            "best - worst",
+        ],
+        rows,
+        ["", ".3f", ".3f", "+.2f", ".2f"],
+    )
+    print(
+        "(pairs of versions of different true reward; 'long worse one first': of the pairs 'long version of"
+    )
+    print(" the worse answer, short version of the better one', the fraction it ranks the long one first)")
+    print(
+        f"The DPO-trained policy puts {dpo_long_share:.3f} of its probability on long versions; pi_ref and pi*: 0.500."
+    )
+
+
+PER_TOKEN_REF = -2.0
+"""The reference's log-probability per token, the same for every answer (SimPO never sees it: only
+differences of per-token log-probabilities enter its loss)."""
+
+
+def show_simpo_check(pairs: tuple[np.ndarray, np.ndarray], changes: np.ndarray, gamma: float) -> None:
+    """Print `simpo_loss` of one fitted model on its pairs beside `dpo_family_loss` of the shifted margins."""
+    chosen, rejected = pairs
+    log_probs = LENGTH_OF * (PER_TOKEN_REF + changes[ANSWER_OF])
+    simpo = simpo_loss(
+        log_probs[chosen], log_probs[rejected], LENGTH_OF[chosen], LENGTH_OF[rejected], SIMPO_BETA, gamma
+    )
+    margins = log_probs[chosen] / LENGTH_OF[chosen] - log_probs[rejected] / LENGTH_OF[rejected]
+    family = dpo_family_loss(margins - gamma / SIMPO_BETA, SIMPO_BETA)
+    print("SimPO is DPO's sigmoid loss of the length-normalised margins minus gamma / beta: on data set 1")
+    print(
+        f"(gamma = {gamma}) your simpo_loss gives {simpo:.6f}, your dpo_family_loss of those margins {family:.6f}."
+    )
+
+
+def kto_gradient(
+    logits: np.ndarray,
+    ref_logits: np.ndarray,
+    desirable: np.ndarray,
+    undesirable: np.ndarray,
+    lambda_d: np.ndarray,
+    lambda_u: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return `d kto_loss / d logits` for R tabular policies, and the reference point z0 of each.
+
+    `desirable` and `undesirable` (R, K) count the thumbs-up and thumbs-down examples of each
+    response, `lambda_d` and `lambda_u` (R,) weigh them. The reference point is `z0 = KL(pi ||
+    pi_ref)`, recomputed at every step and held constant in the gradient (the paper estimates it
+    on the batch and does not differentiate through it). With `x = beta * (r - z0)` a thumbs-up
+    costs `lambda_d * sigmoid(-x)`, a thumbs-down `lambda_u * sigmoid(x)`, so
+    `d cost / d r = -+ lambda * beta * sigmoid(x) * sigmoid(-x)`, and `d r_y / d logits = onehot(y) - pi`.
+    """
+    log_pi = pk.log_softmax(logits)
+    pi = np.exp(log_pi)
+    r = log_pi - pk.log_softmax(ref_logits)
+    z0 = np.sum(pi * r, axis=-1, keepdims=True)
+    x = BETA * (r - z0)
+    slope = BETA * np.exp(-np.logaddexp(0.0, x) - np.logaddexp(0.0, -x))
+    count = desirable.sum(axis=-1, keepdims=True) + undesirable.sum(axis=-1, keepdims=True)
+    d_r = slope * (lambda_u[:, None] * undesirable - lambda_d[:, None] * desirable) / count
+    return d_r - pi * d_r.sum(axis=-1, keepdims=True), z0[:, 0]
+
+
+def train_kto(
+    ref_logits: np.ndarray,
+    desirable: np.ndarray,
+    undesirable: np.ndarray,
+    lambda_d: np.ndarray,
+    lambda_u: np.ndarray,
+    checkpoints: list[int],
+) -> list[np.ndarray]:
+    """Run full-batch gradient descent on the KTO loss from the reference, R policies at once.
+
+    Returns:
+        The logits (R, K) at every checkpoint, in order.
+    """
+    logits = np.tile(ref_logits, (len(desirable), 1))
+    snapshots = []
+    for step in range(checkpoints[-1] + 1):
+        if step in checkpoints:
+            snapshots.append(logits.copy())
+        gradient, _ = kto_gradient(logits, ref_logits, desirable, undesirable, lambda_d, lambda_u)
+        logits = logits - LEARNING_RATE * gradient
+    return snapshots
+
+
+def unpaired(chosen: np.ndarray, rejected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split pairs into unpaired examples: each chosen response a thumbs-up, each rejected one a
+    thumbs-down. Returns `(responses, desirable)`, the responses' indices and their labels."""
+    return np.concatenate([chosen, rejected]), np.concatenate(
+        [np.ones(len(chosen), bool), np.zeros(len(rejected), bool)]
+    )
+
+
+def check_kto_gradient(
+    ref_logits: np.ndarray, chosen: np.ndarray, rejected: np.ndarray
+) -> tuple[float, float]:
+    """Compare `kto_gradient` with central differences of the learner's `kto_loss` at one policy.
+
+    Returns:
+        The largest absolute difference, and `kto_loss` at that policy.
+    """
+    logits = ref_logits + np.linspace(0.5, -0.5, len(ref_logits))
+    responses, desirable = unpaired(chosen, rejected)
+    up = np.bincount(responses[desirable], minlength=len(ref_logits))
+    down = np.bincount(responses[~desirable], minlength=len(ref_logits))
+    ones = np.ones(1)
+    gradient, z0 = kto_gradient(logits[None, :], ref_logits, up[None, :], down[None, :], ones, ones)
+    log_ref = pk.log_softmax(ref_logits)
+
+    def loss(z: np.ndarray) -> float:
+        return kto_loss(pk.log_softmax(z)[responses], log_ref[responses], desirable, BETA, float(z0[0]))
+
+    h = 1e-5
+    numeric = [(loss(logits + h * e) - loss(logits - h * e)) / (2 * h) for e in np.eye(len(logits))]
+    return float(np.max(np.abs(gradient[0] - numeric))), loss(logits)
+
+
+def mean_kl_to(target: np.ndarray, logits: np.ndarray) -> float:
+    """The mean over R policies, `logits` (R, K), of `KL(pi || target)`."""
+    return float(np.mean([pk.kl_divergence(pi, target) for pi in pk.softmax(logits)]))
+
+
+def show_kto(
+    optimum: np.ndarray,
+    dpo_curve: np.ndarray,
+    dpo_policy: np.ndarray,
+    runs: dict[str, list[np.ndarray]],
+    up: np.ndarray,
+    down: np.ndarray,
+    gradient_check: tuple[float, float],
+    balancing_weight: float,
+) -> None:
+    """Print how close KTO on unpaired labels gets to pi*, against DPO on the same comparisons."""
+    gap, loss = gradient_check
+    labkit.heading(
+        f"KTO: the {PAIR_COUNTS[-1]} comparisons split into unpaired thumbs-up / thumbs-down labels"
+    )
+    print("Each pair gives two examples: its chosen response a thumbs-up, its rejected one a thumbs-down.")
+    print(
+        f"KTO (beta = {BETA}) with the reference point z0 = KL(pi || pi_ref), held constant in the gradient;"
+    )
+    print(f"the demo's KTO gradient agrees with central differences of your kto_loss to {gap:.0e}")
+    print(
+        f"(kto_loss = {loss:.4f} at the policy of that check). The imbalanced split keeps every thumbs-down"
+    )
+    print(
+        f"and {KTO_KEPT_DESIRABLE:.0%} of the thumbs-up; 'balanced' sets lambda_d = n_u / n_d "
+        f"({balancing_weight:.2f} on average),"
+    )
+    print("so that lambda_d * n_d = lambda_u * n_u.")
+    print(f"KL(pi || pi*) over gradient steps (lr = {LEARNING_RATE}), mean of {REPEATS} data sets:")
+    labkit.print_table(
+        ["step", "DPO on pairs", *runs],
+        [
+            (step, dpo, *(mean_kl_to(optimum, run[i]) for run in runs.values()))
+            for i, (step, dpo) in enumerate(zip(KTO_STEPS, dpo_curve, strict=True))
+        ],
+        ["d", ".2e", *(".2e" for _ in runs)],
+    )
+    finals = {"DPO": dpo_policy} | {name: pk.softmax(run[-1]).mean(axis=0) for name, run in runs.items()}
+    appearances = (up + down).sum(axis=0)
+    labkit.print_table(
+        ["response", "true r", "examples", "thumbs-up", "pi*", *finals],
+        list(
+            zip(
+                RESPONSES,
+                TRUE_REWARDS,
+                appearances / appearances.sum(),
+                up.sum(axis=0) / appearances,
+                optimum,
+                *finals.values(),
+                strict=True,
+            )
+        ),
+        ["", "+.2f", ".3f", ".3f", ".3f", *(".3f" for _ in finals)],
+    )
+    print(
+        f"(policies at step {KTO_STEPS[-1]}, mean of {REPEATS} data sets; examples: the response's share of all"
+    )
+    print(
+        " the examples; thumbs-up: the share of its own examples that are thumbs-up, with every label kept)"
+    )
+
+
+def plot_lengths(plt: Any, folder: Path, dpo_rewards: np.ndarray, simpo_rewards: np.ndarray) -> None:
+    """Draw the true, DPO's and SimPO's centred rewards of every short and long version."""
+    bars = {
+        "true reward": centred(TRUE_REWARDS[ANSWER_OF]),
+        "DPO": centred(dpo_rewards).mean(axis=0),
+        "SimPO (gamma = 0)": centred(simpo_rewards).mean(axis=0),
+    }
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.8 / len(bars)
+    for i, ((name, values), hatch) in enumerate(zip(bars.items(), ("", "//", ".."), strict=True)):
+        ax.bar(np.arange(len(ANSWER_OF)) + i * width, values, width, label=name, hatch=hatch)
+    labels = [f"{RESPONSES[a]}\n{int(n)} tokens" for a, n in zip(ANSWER_OF, LENGTH_OF, strict=True)]
+    ax.set_xticks(np.arange(len(ANSWER_OF)) + 0.4 - width / 2, labels, rotation=60, fontsize=8)
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set(ylabel=f"reward, centred (mean of {REPEATS})")
+    ax.set_title("Same answer, two lengths: DPO's summed reward grows with length, SimPO's does not")
+    ax.legend()
+    fig.tight_layout()
+    print(f"wrote {labkit.save_figure(fig, folder, 'lab4_dpo_lengths')}")
+
+
+def plot_kto(
+    plt: Any, folder: Path, dpo_curve: np.ndarray, optimum: np.ndarray, runs: dict[str, list[np.ndarray]]
+) -> None:
+    """Draw KL(pi || pi*) against the number of steps for DPO on pairs and KTO on unpaired labels."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    steps = np.array(KTO_STEPS) + 1
+    ax.plot(steps, dpo_curve, marker="o", label="DPO on pairs")
+    for (name, run), style in zip(runs.items(), ("--", "-.", ":"), strict=True):
+        ax.plot(steps, [mean_kl_to(optimum, logits) for logits in run], style, marker=".", label=name)
+    ax.set(
+        xscale="log", yscale="log", xlabel="gradient steps + 1", ylabel=f"KL(pi || pi*), mean of {REPEATS}"
+    )
+    ax.set_title(f"Unpaired labels from the same {PAIR_COUNTS[-1]} comparisons")
+    ax.legend()
+    print(f"wrote {labkit.save_figure(fig, folder, 'lab4_dpo_kto')}")
+
+
 def plot_convergence(plt: Any, folder: Path, checkpoints: list[int], curves: dict[int, np.ndarray]) -> None:
     """Draw KL(pi || pi*) against the number of DPO steps, one curve per dataset size."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -807,11 +1358,77 @@ def main(argv: list[str] | None = None) -> None:
     }
     show_never_compared(ref_logits, optimum, policies)
 
+    versions_ref = np.repeat(REFERENCE_PROBS / len(LENGTHS), len(LENGTHS))
+    version_data = [
+        sample_preference_pairs(rng, versions_ref, TRUE_REWARDS[ANSWER_OF], LENGTH_PAIRS)
+        for _ in range(REPEATS)
+    ]
+    version_weights = np.array([pair_weights(c, r, len(ANSWER_OF)) for c, r in version_data])
+    dpo_changes = fit_per_token(
+        version_weights, per_token_incidence(False), BETA, np.zeros((1, 1)), PER_TOKEN_LEARNING_RATES["DPO"]
+    )
+    simpo_changes = fit_per_token(
+        np.tile(version_weights, (len(SIMPO_GAMMAS), 1)),
+        per_token_incidence(True),
+        SIMPO_BETA,
+        np.repeat(SIMPO_GAMMAS, REPEATS)[:, None] / SIMPO_BETA,
+        PER_TOKEN_LEARNING_RATES["SimPO"],
+    ).reshape(len(SIMPO_GAMMAS), REPEATS, len(RESPONSES))
+    dpo_rewards = BETA * LENGTH_OF * dpo_changes[:, ANSWER_OF]
+    simpo_rewards = {
+        g: SIMPO_BETA * changes[:, ANSWER_OF] for g, changes in zip(SIMPO_GAMMAS, simpo_changes, strict=True)
+    }
+    dpo_versions = pk.softmax(np.log(versions_ref) + LENGTH_OF * dpo_changes[:, ANSWER_OF])
+    show_lengths(
+        dpo_rewards, simpo_rewards, float(dpo_versions[:, LENGTH_OF == LENGTHS[1]].sum(axis=1).mean())
+    )
+    show_simpo_check(version_data[0], simpo_changes[1, 0], SIMPO_GAMMAS[1])
+
+    up = np.array([np.bincount(c, minlength=len(RESPONSES)) for c, _ in datasets])
+    down = np.array([np.bincount(r, minlength=len(RESPONSES)) for _, r in datasets])
+    kept_up = np.array(
+        [
+            np.bincount(c[rng.random(len(c)) < KTO_KEPT_DESIRABLE], minlength=len(RESPONSES))
+            for c, _ in datasets
+        ]
+    )
+    balancing = down.sum(axis=1) / kept_up.sum(axis=1)
+    ones = np.ones(REPEATS)
+    snapshots_kto = train_kto(
+        ref_logits,
+        np.concatenate([up, kept_up, kept_up]),
+        np.concatenate([down, down, down]),
+        np.concatenate([ones, ones, balancing]),
+        np.concatenate([ones, ones, ones]),
+        list(KTO_STEPS),
+    )
+    kept = f"{KTO_KEPT_DESIRABLE:.0%} up"
+    names = ("KTO all labels", f"KTO {kept}, lambda_d=1", f"KTO {kept}, balanced")
+    kto_runs = {
+        name: [s[i * REPEATS : (i + 1) * REPEATS] for s in snapshots_kto] for i, name in enumerate(names)
+    }
+    dpo_curve = curves[PAIR_COUNTS[-1]][[checkpoints.index(step) for step in KTO_STEPS]]
+    dpo_policy = pk.softmax(np.array([finals[repeat, PAIR_COUNTS[-1]] for repeat in range(REPEATS)])).mean(
+        axis=0
+    )
+    show_kto(
+        optimum,
+        dpo_curve,
+        dpo_policy,
+        kto_runs,
+        up,
+        down,
+        check_kto_gradient(ref_logits, chosen, rejected),
+        float(balancing.mean()),
+    )
+
     plt = labkit.plotting() if args.plots else None
     if plt is not None:
         plot_convergence(plt, args.plots, checkpoints, curves)
         plot_family(plt, args.plots, ref_logits, runs)
         plot_never_compared(plt, args.plots, optimum, policies)
+        plot_lengths(plt, args.plots, dpo_rewards, simpo_rewards[0.0])
+        plot_kto(plt, args.plots, dpo_curve, optimum, kto_runs)
 
 
 if __name__ == "__main__":

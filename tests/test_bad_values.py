@@ -79,6 +79,7 @@ def test_a_forgotten_return_costs_only_that_function(tmp_path):
         3: "rlhf_capability_step",
         4: "dpo_gradient",
         5: "pass_at_k",
+        6: "majority_vote_accuracy",
     }
     folder = tmp_path / "sub"
     folder.mkdir()

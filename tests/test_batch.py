@@ -202,6 +202,8 @@ def test_hostile_students_cost_only_their_own_row(tmp_path: Path) -> None:
             str(submissions),
             "--csv",
             str(tmp_path / "g.csv"),
+            "--json-dir",
+            str(tmp_path / "reports"),
             "--lab",
             "1",
             "--jobs",

@@ -1,4 +1,4 @@
-"""Every command the README and the site tell a learner to type works as written.
+"""Every command the README and the site tell a learner (or an instructor) to type works as written.
 
 The README's set-up installs only nox, so these commands run either through a nox session or
 in a Python without numpy (where the grader must say so in one line, not a traceback).
@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import build_parser
+from autograder.tools import batch, collect, gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -49,6 +50,12 @@ def test_documented_nox_command_names_a_session_and_valid_arguments(page, sessio
     assert session in nox_sessions(), f"{page}: no nox session {session!r}"
     if session == "grade" and "--help" not in arguments:
         build_parser().parse_args(arguments)  # raises UsageError on an option the grader refuses
+    elif session == "batch":
+        batch.build_parser().parse_args(arguments)  # argparse exits on an option the tool refuses
+    elif session == "gradescope":
+        gradescope.parse_arguments(arguments)
+    elif session == "collect":
+        collect.build_parser().parse_args(arguments)
     elif session in ("lab", "repl"):
         rest = [a for a in arguments if a != "--solutions"]
         assert rest and rest[0] in (*LAB_NUMBERS, "N"), (

@@ -15,11 +15,24 @@ SEED_NUMBERS = {
     "lab1_sft": ["45", "53", "+8", "35", "47", "+12", "20", "28"],
     "lab2_reward": ["83.5", "73.5", "63.0", "56.5"],
     "lab3_rlhf": ["58.8", "62.2", "+3.4"],
-    "lab4_dpo": ["KL"],
+    "lab4_dpo": ["KL", "SimPO gamma=0", "KTO all labels"],
     "lab5_grpo": ["pass@1", "pass@256", "clip fraction", "all wrong", "factor 1/std", "sequence wrong"],
+    "lab6_reasoning": [
+        "RFT pass@1",
+        "cos(RFT, -grad p)",
+        "majority vote",
+        "best-of-n (noisy RM)",
+        "KL(s||q)",
+        "distillation pass@1",
+    ],
 }
 # Lab pages whose expected-output blocks (```text fences) must be what the reference demo prints.
-PAGES = {"lab1_sft": "lab1-sft.md", "lab2_reward": "lab2-reward.md"}
+PAGES = {
+    "lab1_sft": "lab1-sft.md",
+    "lab2_reward": "lab2-reward.md",
+    "lab4_dpo": "lab4-dpo.md",
+    "lab6_reasoning": "lab6-reasoning.md",
+}
 
 
 def run(path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -113,3 +126,28 @@ def test_stub_demo_names_the_missing_function(lab):
     result = run(ROOT / "exercises" / f"{lab}.py")
     assert "not implemented yet" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def table_rows(out: str, title: str) -> list[list[str]]:
+    """The cells of the table printed after the heading `title` (up to the next blank line)."""
+    lines = out[out.index(title) :].splitlines()[2:]
+    start = next(i for i, line in enumerate(lines) if line.startswith("-")) + 1
+    end = next(
+        (i for i in range(start, len(lines)) if not lines[i].strip() or lines[i].startswith("(")), len(lines)
+    )
+    return [[cell.strip() for cell in line.split("|")] for line in lines[start:end]]
+
+
+def test_lab6_demo_shows_the_three_facts():
+    out = reference("lab6_reasoning").stdout
+    for row in table_rows(out, "RFT's expected gradient is -(1/p)"):  # RFT's ratio is 1/p, along -grad p
+        assert row[3] == row[4] and row[5] == "1.0000"
+    scatter = table_rows(out, "Test-time compute: right answer most likely, below 50 %")
+    wrong_ahead = table_rows(out, "Test-time compute: one wrong answer more likely")
+    assert float(scatter[-1][1]) > 0.9 and float(wrong_ahead[-1][1]) < float(wrong_ahead[0][1])
+    modes = {(row[0], row[1]): row for row in table_rows(out, "A bimodal teacher distilled")}
+    assert all(float(modes[("forward", s)][7]) > 0.3 for s in ("-1.0", "+1.0"))  # mass in the valley
+    assert all(float(modes[("reverse", s)][7]) < 0.03 for s in ("-1.0", "+1.0"))
+    dense = table_rows(out, "On-policy distillation against RL with the checker")
+    at_160 = next(row for row in dense if row[0] == "160")
+    assert float(at_160[1]) > 10 * float(at_160[2])

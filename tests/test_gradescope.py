@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,23 @@ visibility = "after_due_date"
 """
 
 
-@pytest.fixture(scope="module")
-def autograder_root(tmp_path_factory) -> Path:
-    """A Gradescope-like root with the zip unpacked and setup.sh's Python part run."""
-    version = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info >= (3, 11))"],
-                             capture_output=True, text=True, check=False).stdout.strip() if Path(SYSTEM_PYTHON).exists() else ""  # fmt: skip
+def emulated_root(tmp_path_factory: pytest.TempPathFactory, config_text: str = CONFIG) -> Iterator[Path]:
+    """A Gradescope-like root with the zip (built with `config_text` as gradescope.toml) unpacked
+    and setup.sh's Python part run; removed afterwards."""
+    version = (
+        subprocess.run(
+            [SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info >= (3, 11))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if Path(SYSTEM_PYTHON).exists()
+        else ""
+    )
     if version != "True" and os.environ.get("CI") != "true":
         pytest.skip(f"{SYSTEM_PYTHON} >= 3.11 is needed, as on Gradescope's image")
     config = tmp_path_factory.mktemp("config") / "gradescope.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     archive = gradescope.build(tmp_path_factory.mktemp("zip") / "autograder.zip", config)
     # Not under pytest's private tmp folder: the unprivileged user must reach the venv and source.
     root = Path(tempfile.mkdtemp(prefix="autograder-root-", dir="/tmp"))
@@ -65,12 +74,19 @@ def autograder_root(tmp_path_factory) -> Path:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def autograder_root(tmp_path_factory) -> Iterator[Path]:
+    """The emulated root, with Lab 3's tests visible after the due date."""
+    yield from emulated_root(tmp_path_factory)
+
+
 def grade(root: Path, files: dict[str, str]) -> dict:
-    """Put `files` in root/submission, run run_autograder, return results.json."""
+    """Put `files` (relative path -> text) in root/submission, run run_autograder, return results.json."""
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()
     for name, text in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_text(text, encoding="utf-8")
     env = {"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root)}
     subprocess.run([str(root / "run_autograder")], env=env, check=True, timeout=600)
@@ -112,3 +128,30 @@ def test_a_wrong_submission_loses_points_and_hidden_feedback_stays_hidden(autogr
 def test_a_submission_without_lab_files_gets_a_clear_zero(autograder_root):
     results = grade(autograder_root, {"notes.txt": "hello"})
     assert results["score"] == 0 and "no lab file" in results["output"]
+
+
+def test_no_action_builds_the_zip_as_the_guide_says(tmp_path, capsys):
+    """`nox -s gradescope` and `nox -s gradescope -- --config FILE` run the tool with no action."""
+    assert gradescope.main(["--out", str(tmp_path / "a.zip")]) == 0
+    config = tmp_path / "mine.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert gradescope.main(["--config", str(config), "--out", str(tmp_path / "b.zip")]) == 0
+    with zipfile.ZipFile(tmp_path / "b.zip") as archive:
+        assert archive.read("gradescope.toml").decode() == CONFIG
+    assert "Wrote" in capsys.readouterr().out
+
+
+def test_tests_not_shown_now_are_announced_as_gradescope_will_show_them():
+    config = {
+        "visibility": {
+            "rule": [
+                {"tests": "lab2_*", "visibility": "hidden"},
+                {"tests": "lab3_*", "visibility": "after_due_date"},
+            ]
+        }
+    }
+    tests = [{"name": f"lab{n}_x.f: p", "score": 0, "max_score": 1, "output": "wrong"} for n in (1, 2, 3)]
+    output = gradescope.apply_visibility({"output": "full report", "tests": tests}, config)["output"]
+    assert output.startswith("1 of 3 tests are shown now (0/1 points)")
+    assert "1 shown after the due date" in output and "1 never shown to students (hidden)" in output
+    assert "later" not in output and "lab2_x" not in output and "lab3_x" not in output

@@ -173,9 +173,19 @@ PLANTED = [
 ]
 
 
+def planting_lab1(folder: Path) -> Path:
+    """A correct Lab 1 that plants files where the grader's Python reads, alone in `folder`."""
+    folder.mkdir(parents=True)
+    source = (ROOT / "solutions" / "lab1_sft.py").read_text() + (SUBMISSIONS / "plant_pth.py").read_text()
+    (folder / "lab1_sft.py").write_text(source)
+    return folder
+
+
 @linux_only
 def test_without_the_jail_a_submission_cannot_write_where_the_grader_reads(tmp_path):
-    folder = lab1_with(tmp_path / "sub", "plant_pth")
+    folder = planting_lab1(tmp_path / "sub")
+    for helper in ("labkit.py", "sft_corpus.py", "preference_kit.py"):
+        shutil.copy(ROOT / "solutions" / helper, folder / helper)
     try:
         status = main(["--submission", str(folder), "--lab", "1", "--isolation", "process",
                        "--json", str(tmp_path / "r.json")])  # fmt: skip
@@ -197,9 +207,8 @@ def test_a_class_is_not_graded_without_the_jail_unless_asked_by_name(tmp_path, m
     no_bubblewrap(monkeypatch)
     (tmp_path / "class" / "alice").mkdir(parents=True)
     for choice in ("auto", "jail"):
-        status = batch.main(
-            [str(tmp_path / "class"), "--csv", str(tmp_path / "g.csv"), "--isolation", choice]
-        )
+        status = batch.main([str(tmp_path / "class"), "--csv", str(tmp_path / "g.csv"),
+                             "--json-dir", str(tmp_path / "reports"), "--isolation", choice])  # fmt: skip
         assert status == 2 and "--isolation process" in capsys.readouterr().err
     assert gradescope.grader_command(tmp_path, tmp_path / "r.json", {"isolation": "auto"})[-2:] == [
         "--isolation",
@@ -212,12 +221,12 @@ def test_a_class_is_not_graded_without_the_jail_unless_asked_by_name(tmp_path, m
 def test_in_plain_processes_by_name_a_student_cannot_raise_another_s_grade(tmp_path, monkeypatch):
     """The `.pth` attack of issue 26: planted by one student, it would run in every later grader."""
     no_bubblewrap(monkeypatch)
-    lab1_with(tmp_path / "class" / "a-planter", "plant_pth")
-    lab1_with(tmp_path / "class" / "b-honest", "plant_pth")
+    planting_lab1(tmp_path / "class" / "a-planter")
+    (tmp_path / "class" / "b-honest").mkdir()
     shutil.copy(ROOT / "solutions" / "lab1_sft.py", tmp_path / "class" / "b-honest" / "lab1_sft.py")
     try:
         status = batch.main([str(tmp_path / "class"), "--csv", str(tmp_path / "g.csv"), "--lab", "1",
-                             "--isolation", "process", "--jobs", "1"])  # fmt: skip
+                             "--json-dir", str(tmp_path / "reports"), "--isolation", "process", "--jobs", "1"])  # fmt: skip
         planted = [path for path in PLANTED if path.exists()]
     finally:
         for path in PLANTED:
@@ -286,7 +295,6 @@ def test_learner_text_in_the_pull_request_log_is_never_a_workflow_command(tmp_pa
     base = copy_tree(tmp_path / "base")
     head = learner_head(tmp_path / "head")
     shutil.copy(SUBMISSIONS / "workflow_commands.py", head / "exercises" / "lab1_sft.py")
-    shutil.copy(ROOT / "solutions" / "lab1_sft.py", head / "exercises" / "_reference.py")
     done = subprocess.run(["bash", str(base / SCRIPT), str(head), str(tmp_path / "results")],
                           capture_output=True, text=True, check=True)  # fmt: skip
     log = done.stdout + done.stderr

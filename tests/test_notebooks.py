@@ -1,16 +1,20 @@
-"""The notebook track: notebooks built from solutions/, autograded by nbgrader, agreeing with the batch grader.
+"""The notebook track: notebooks built from solutions/, autograded out of the kernel, agreeing with the batch grader.
 
 Needs nbgrader and a Python kernel (ipykernel); the test environment pins both. The same
-synthetic class as `tests/test_batch.py` (Lab 1 only) is turned into submitted notebooks,
-autograded headless with a short cell timeout, and compared with the batch grader: a test cell's
-result is the function's points (nbgrader's partial credit), so a student's notebook score is the
-batch grader's, except where a notebook has no import step to fail.
+synthetic class as `tests/test_batch.py` (Lab 1 only) is turned into submitted notebooks, with
+three more students whose notebooks attack the grading (a solution cell that patches
+`autograder.check`, as the issue's forging cell did, one that also has a wrong function, one that
+calls `os._exit`), autograded, and compared with the batch grader: every notebook scores what
+its code earns. Every lab's notebook giving the reference full marks, function by function, is
+checked by `tests/test_same_grade_nbgrader.py`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -22,7 +26,24 @@ from autograder import catalog
 from autograder.tools import notebooks as nb
 from tests.test_batch import LAB, STUDENTS, batch_grade_class, points_of
 
-CELL_TIMEOUT = 10
+FORGE = "import autograder; autograder.check = lambda *a: None"
+"""The issue's forging line: in a kernel shared with the test cells it scored a stub notebook 32/32."""
+GUARDED_FORGE = f"try:\n    {FORGE}\nexcept ImportError:\n    pass"
+EXIT = "import os\nos._exit(0)"
+ATTACKERS = ("forger", "wrong and forging", "exiting")
+
+
+def submit_notebook(course: Path, student: str, source: str, first_cell: str) -> None:
+    """`source` (a lab file) as a submitted notebook, with `first_cell` prepended to its first solution cell."""
+    release = nbformat.read(course / "release" / LAB / f"{LAB}.ipynb", as_version=4)
+    notebook = nb.submission_notebook(release, source)
+    first = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"
+    )
+    first.source = first_cell + "\n\n" + first.source
+    target = course / "submitted" / student / LAB
+    target.mkdir(parents=True)
+    nbformat.write(notebook, target / f"{LAB}.ipynb")
 
 
 def _graded_cells(notebook: nbformat.NotebookNode) -> list[dict]:
@@ -34,15 +55,24 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Lab 1's course built, the class submitted as notebooks and autograded; the batch grades too."""
     root = tmp_path_factory.mktemp("notebooks")
     course = root / "course"
-    assert nb.build(course, timeout=CELL_TIMEOUT, labs=[1]) == [LAB]
+    assert nb.build(course, labs=[1]) == [LAB]
     batch = batch_grade_class(tmp_path_factory)
     submissions = batch["submissions"]
     for student in STUDENTS:
         assert nb.submit_py(course, student, submissions / student) == [LAB]
-    assert nb.autograde(course) == []
+    stub = (nb.ROOT / "exercises" / f"{LAB}.py").read_text()
+    wrong = (submissions / "Doe, Jane" / f"{LAB}.py").read_text()
+    submit_notebook(course, "forger", stub, FORGE)
+    submit_notebook(course, "wrong and forging", wrong, GUARDED_FORGE)
+    submit_notebook(course, "exiting", (nb.SOLUTIONS / f"{LAB}.py").read_text(), EXIT)
+    failures = nb.autograde(course)
     nb.write_csv(nb.gradebook_rows(course), root / "notebooks.csv", [LAB])
-    assert batch["status"] == 0
-    return {"course": course, "root": root, "json": batch["root"] / "json"}
+    return {"course": course, "root": root, "json": batch["root"] / "json", "failures": failures}
+
+
+def rows(course: dict) -> dict[str, dict[str, str]]:
+    with (course["root"] / "notebooks.csv").open(newline="", encoding="utf-8") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
 
 
 def test_source_notebook_has_a_solution_and_a_test_cell_per_function() -> None:
@@ -61,7 +91,9 @@ def test_source_notebook_has_a_solution_and_a_test_cell_per_function() -> None:
         for c in notebook.cells
         if c.metadata.get("nbgrader", {}).get("grade_id") == "test_log_softmax"
     ]
-    assert checks == ['from autograder import check\n\ncheck("lab1_sft.log_softmax", globals())']
+    assert checks == [
+        "# Self-check: the docstring's examples.\nfrom self_check import check_examples\n\ncheck_examples(log_softmax)"
+    ]
     assert any("labkit.run_demo(main, [])" in c.source for c in notebook.cells)
 
 
@@ -75,39 +107,117 @@ def test_release_strips_the_solutions(course: dict) -> None:
     assert "BEGIN SOLUTION" not in source and "np.logaddexp" not in source.split("## Demo")[0]
     assert source.count("not implemented yet") == len(nb.lab_points()[LAB])
     assert (course["course"] / "release" / LAB / "labkit.py").is_file()
+    assert (course["course"] / "release" / LAB / nb.SELF_CHECK).read_text() == Path(
+        nb.public.__file__
+    ).read_text()
+
+
+def test_the_exported_lab_file_is_the_lab_file_it_stands_for() -> None:
+    solution = (nb.SOLUTIONS / f"{LAB}.py").read_text()
+    source = nb.source_notebook(LAB, solution, nb.lab_points()[LAB])
+    exported = nb.lab_source(source)
+    assert "check_examples" not in exported and "run_demo(main, [])" not in exported
+    body = solution.split('\nif __name__ == "__main__":')[0]
+    code = [line for line in body.split('"""', 2)[2].splitlines() if line.strip()]  # after the docstring
+    assert [line for line in exported.splitlines() if line.strip()] == code
+
+
+def run_release_notebook(course: Path, source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every cell of the released notebook holding `source`, in a kernel that cannot import `autograder`."""
+    from nbclient import NotebookClient
+
+    folder = tmp_path / "student"
+    shutil.copytree(course / "release" / LAB, folder)
+    notebook = nb.submission_notebook(nbformat.read(folder / f"{LAB}.ipynb", as_version=4), source)
+    notebook.cells.insert(
+        0,
+        nbformat.v4.new_code_cell(
+            "import importlib.util\nassert importlib.util.find_spec('autograder') is None"
+        ),
+    )
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # skip the demo: only the self-checks matter here
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    return "\n".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")
+        for output in cell.outputs
+    )
+
+
+def test_students_run_the_self_checks_without_the_grader(course: dict, tmp_path, monkeypatch) -> None:
+    functions = list(nb.lab_points()[LAB])
+    reference = run_release_notebook(
+        course["course"], (nb.SOLUTIONS / f"{LAB}.py").read_text(), tmp_path / "r", monkeypatch
+    )
+    assert [line.split()[:2] for line in reference.splitlines() if line[:1] in ("✓", "✗", "·")] == [
+        ["✓", f] for f in functions
+    ]
+    stub = run_release_notebook(
+        course["course"], (nb.ROOT / "exercises" / f"{LAB}.py").read_text(), tmp_path / "s", monkeypatch
+    )
+    assert stub.count("not implemented yet") == len(functions) and "✗" not in stub
 
 
 def test_notebook_track_agrees_with_the_batch_grader(course: dict) -> None:
-    root = course["root"]
-    with (root / "notebooks.csv").open(newline="", encoding="utf-8") as handle:
-        rows = {row["student"]: row for row in csv.DictReader(handle)}
-    assert sorted(rows) == sorted(STUDENTS)
+    graded = rows(course)
+    assert sorted(graded) == sorted([*STUDENTS, *ATTACKERS])
     full = sum(nb.lab_points()[LAB].values())
-    for student, row in rows.items():
-        report = json.loads((course["json"] / f"{student}.json").read_text())
-        expected = report["score"]
-        if student == "crashing":
-            # No import step in a notebook: the exception only stops the first solution cell.
-            assert report["score"] == 0
-            expected = full - points_of("sft_gain")
-        assert (student, int(row["total"]), int(row[LAB])) == (student, expected, expected)
-        assert int(row["max"]) == full
-    assert int(rows["perfect"]["total"]) == full and int(rows["empty"]["total"]) == 0
-    assert 0 < int(rows["Doe, Jane"]["total"]) - (full - points_of("sft_gain")) < points_of("sft_gain")
+    for student in STUDENTS:
+        row = graded[student]
+        expected = json.loads((course["json"] / f"{student}.json").read_text())["score"]
+        assert (student, int(row["total"]), int(row[LAB]), int(row["max"])) == (
+            student,
+            expected,
+            expected,
+            full,
+        )
+    assert int(graded["perfect"]["total"]) == full and int(graded["empty"]["total"]) == 0
+    assert int(graded["crashing"]["total"]) == 0
+    assert 0 < int(graded["Doe, Jane"]["total"]) - (full - points_of("sft_gain")) < points_of("sft_gain")
+
+
+def test_a_solution_cell_cannot_change_a_test_cells_result(course: dict) -> None:
+    graded = rows(course)
+    assert int(graded["forger"]["total"]) == 0  # the stubs' grade (it scored 32/32 in a shared kernel)
+    assert graded["forger"]["problem"] == ""  # graded: its functions are the stubs
+    assert graded["wrong and forging"]["total"] == graded["Doe, Jane"]["total"]
+    assert graded["wrong and forging"]["problem"] == ""
+    autograded = nbformat.read(
+        course["course"] / "autograded" / "forger" / LAB / f"{LAB}.ipynb", as_version=4
+    )
+    results = [
+        o
+        for c in autograded.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "execute_result"
+    ]
+    assert [o.data["text/plain"] for o in results] == ["0"] * len(nb.lab_points()[LAB])
+
+
+def test_a_notebook_that_ends_its_process_is_reported(course: dict) -> None:
+    problem = rows(course)["exiting"]["problem"]
+    assert int(rows(course)["exiting"]["total"]) == 0
+    assert "sys.exit or os._exit was called" in problem and problem.startswith(f"{LAB}: ")
+    assert any(f.startswith(f"exiting/{LAB}: ") and "os._exit" in f for f in course["failures"])
+    assert {f.split("/")[0] for f in course["failures"]} == {
+        "crashing",
+        "exiting",
+        "hanging",
+    }  # hanging: timed out
 
 
 def test_gradebook_csv_quotes_a_name_with_a_comma(course: dict) -> None:
     lines = (course["root"] / "notebooks.csv").read_text().splitlines()
-    assert lines[0] == f"student,total,max,{LAB},manual"
+    assert lines[0] == f"student,total,max,{LAB},manual,problem"
     assert any(line.startswith('"Doe, Jane",') for line in lines)
 
 
-def test_every_lab_notebook_gives_the_reference_full_marks(tmp_path) -> None:
-    labs = sorted({info.lab for info in catalog()})
-    course = tmp_path / "course"
-    assert nb.build(course, timeout=60) == labs
-    assert nb.submit_py(course, "reference", nb.SOLUTIONS) == labs
-    assert nb.autograde(course) == []
-    (row,) = nb.gradebook_rows(course)
-    points = nb.lab_points()
-    assert {lab: row[lab] for lab in labs} == {lab: sum(points[lab].values()) for lab in labs}
+def test_autograde_writes_its_csv_under_the_course_folder(course: dict, capsys) -> None:
+    status = nb.main(["autograde", "--course", str(course["course"])])
+    assert status == 1 and (course["course"] / "grades.csv").is_file()
+    assert "2 lab(s) not graded in full" in capsys.readouterr().err

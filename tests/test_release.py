@@ -1,8 +1,12 @@
 """`nox -s release` builds a student repository with no solution code in it that still works:
-the learner's sessions, a self-check on the public docstring examples, and the site's sources."""
+the learner's sessions, a self-check on the public docstring examples, and a site that builds
+there, with no instructors' page and no option the self-check would reject."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.cli import build_parser
 from autograder.tools import release
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,8 +90,85 @@ def test_self_check_shows_the_failing_example(student, tmp_path):
 
 
 def test_the_student_site_uses_the_points_written_at_release(student):
-    points = (student / "docs" / "points.json").read_text()
-    assert "lab1_sft" in points and "sft_step" in points
+    points = json.loads((student / "docs" / "points.json").read_text())
+    assert points["labs"]["lab1_sft"] == 1
+    assert any(item["lab"] == "lab1_sft" and item["name"] == "sft_step" for item in points["functions"])
+
+
+def test_course_only_blocks_are_replaced_in_the_student_pages():
+    page = "intro\n\n<!-- course-only -->\n\n`--watch`\n\n<!-- /course-only -->\n\nrest\n"
+    assert release.student_page(page) == "intro\n\n\nrest\n"
+    indented = "    a\n    <!-- course-only -->\n    b\n    <!-- /course-only -->\n    c\n"
+    assert release.student_page(indented) == "    a\n    c\n"
+    grading = release.student_page((ROOT / "docs" / "guides" / "grading.md").read_text())
+    assert "## Running it" in grading and "--fail-under" not in grading and "course-only" not in grading
+
+
+@pytest.fixture(scope="module")
+def student_site(tmp_path_factory) -> Path:
+    """A student repository built with its figures, then its site built there as `nox -s docs` builds it."""
+    root = tmp_path_factory.mktemp("release-site")
+    repository = release.build(root / "student", "course-org/course")
+    site = root / "site"
+    built = subprocess.run(
+        [sys.executable, "docs/build_site.py", "--site-dir", str(site)],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return site
+
+
+def site_text(site: Path) -> str:
+    """Every page of the built site as text (tags dropped), and its search index."""
+    pages = [
+        re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")) for path in sorted(site.rglob("*.html"))
+    ]
+    return html.unescape("\n".join(pages)) + (site / "search" / "search_index.json").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_the_student_site_builds_without_instructor_pages(student_site):
+    assert (student_site / "labs" / "lab1-sft" / "index.html").is_file()
+    assert not (student_site / "guides" / "instructors").exists()
+    assert not (student_site / "guides" / "instructor-key").exists()
+    text = site_text(student_site)
+    for instructor_only in (
+        "For instructors",
+        "Instructor key",
+        "Common mistakes",
+        "tests/variants",
+        "/work/",
+        "--solutions",  # the reference demo: the release has no solutions/
+    ):
+        assert instructor_only not in text, instructor_only
+
+
+def student_grader_options(repository: Path) -> set[str]:
+    """The options `python -m autograder.public` (the student repository's grader) accepts."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "autograder.public", "--help"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(re.findall(r"--[a-z][a-z-]*", shown))
+
+
+def test_the_student_site_shows_only_options_the_student_grader_accepts(student, student_site):
+    accepted = student_grader_options(student)
+    assert {"--lab", "--submission", "--help"} <= accepted
+    options = {option for action in build_parser()._actions for option in action.option_strings}
+    rejected = {option for option in options if option.startswith("--")} - accepted
+    assert {"--watch", "--json", "--fail-under", "--timeout"} <= rejected  # the check is not vacuous
+    text = site_text(student_site)
+    assert re.search(r"--lab(?![\w-])", text)  # the search sees the options the pages show
+    shown = sorted(option for option in rejected if re.search(rf"{option}(?![\w-])", text))
+    assert not shown, f"the student site shows options its grader rejects: {shown}"
 
 
 def test_the_leak_check_finds_a_copied_solution():

@@ -56,8 +56,10 @@ LAB_PAGES = {
                                       "reinforce_kl_gradient", "ppo_clip_objective", "kl_estimators",
                                       "kl_loss_gradient", "best_of_n_policy"]),
     "lab4_dpo": ("labs/lab4-dpo/", ["dpo_loss", "implicit_reward", "dpo_gradient", "dpo_family_loss",
-                                    "dpo_family_loss_grad"]),
+                                    "dpo_family_loss_grad", "simpo_loss", "kto_loss"]),
     "lab5_grpo": ("labs/lab5-grpo/", ["group_advantages", "pass_at_k", "grpo_objective", "grpo_objective_grad"]),
+    "lab6_reasoning": ("labs/lab6-reasoning/", ["rejection_sampling_gradient", "majority_vote_accuracy",
+                                                "distillation_loss", "distillation_loss_grad"]),
 }  # fmt: skip
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never touch the network
 CONCEPT_FIGURES = {
@@ -87,6 +89,13 @@ REQUIRED_PAPERS = {
     "DeepSeek-R1": "2501.12948",
     "pass@k": "2107.03374",
     "Yue et al. 2025": "2504.13837",
+    "Park et al. 2024": "2403.19159",
+    "SimPO": "2405.14734",
+    "KTO": "2402.01306",
+    "Tajwar et al. 2024": "2404.14367",
+    "Guo et al. 2024 (OAIF)": "2402.04792",
+    "Xu et al. 2024": "2404.10719",
+    "Self-rewarding LMs": "2401.10020",
 }
 MIN_TEXT_PX = 11  # the smallest text a figure may show at its rendered width
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
@@ -434,7 +443,7 @@ def test_exercise_answer_opens(browser: Any, site_url: str) -> None:
 def test_instructor_key_covers_every_lab(browser: Any, site_url: str) -> None:
     page = open_page(browser, site_url + "guides/instructor-key/")
     text = page.locator("article").inner_text()
-    for lab in ("Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5"):
+    for lab in ("Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5", "Lab 6"):
         assert f"{lab}:" in text, f"the instructor key has no section for {lab}"
     assert "Prerequisites" in text and "Common mistakes" in text
     page.close()

@@ -1,6 +1,6 @@
-"""Publish a pull request's grade: job summary, annotations and the comment's body.
+"""Publish a pull request's grade: the check run of record, job summary, annotations and the comment's body.
 
-    python .github/scripts/report_grade.py RESULTS_DIR COMMENT_FILE
+    python .github/scripts/report_grade.py RESULTS_DIR COMMENT_FILE [CHECK_RUN_FILE]
 
 Runs in the workflow's `report` job, which runs no learner code but reads what the `grade` job
 (which did) uploaded. So nothing written there is pasted: the script reads only
@@ -12,6 +12,13 @@ and rebuilds the scoreboard itself, with every piece of text capped and escaped
 scoreboard that says so. It writes the comment's body (with its marker) to COMMENT_FILE,
 appends it to `$GITHUB_STEP_SUMMARY`, and prints one escaped `::error` annotation per failing
 function; all other output runs inside a stop-commands block.
+
+The grade of record is the check run written to CHECK_RUN_FILE, the body of a `POST
+/repos/{owner}/{repo}/check-runs` for the commit `$HEAD_SHA`: only a GitHub App (here the
+workflow's token, app `github-actions`) can create one, so a student with write access to the
+repository cannot forge or edit it, unlike a comment. Its title is the score, its summary the
+scoreboard, and its text the per-function points as JSON after `RECORD_MARKER`, which
+`python -m autograder.tools.collect` reads back into a class's CSV. The comment says it is a copy.
 """
 
 from __future__ import annotations
@@ -28,6 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the base checkou
 from autograder.text import cap, escape_markdown, fenced
 
 MARKER = "<!-- autograder-scoreboard -->"
+CHECK_NAME = "Grade"
+"""The check run's name: `autograder.tools.collect` looks for it."""
+RECORD_MARKER = "Points per function (JSON):"
+"""The line of the check run's text after which its JSON record follows."""
+COPY_NOTE = (
+    "\n_This comment is a copy for reading, which anyone with write access can edit. The grade of "
+    f"record is this commit's check run **{CHECK_NAME}**, which only the grading workflow can set._\n"
+)
+MAX_CHECK_TEXT = 65_000
+"""Characters of a check run's summary and text (GitHub accepts 65,535 each)."""
 MAX_RESULTS_BYTES = 8 * 2**20
 MAX_TESTS = 2000
 MAX_COMMENT = 60_000
@@ -121,6 +138,46 @@ def problem_comment(problem: str) -> str:
             "The grading job did not leave valid results: see its log in the Checks tab.\n")  # fmt: skip
 
 
+def record(tests: list[dict[str, Any]]) -> dict[str, Any]:
+    """The grade as data: total, maximum, and each function's [earned, possible]."""
+    table = functions(tests)
+    return {
+        "score": sum(row["earned"] for row in table.values()),
+        "max_score": sum(row["possible"] for row in table.values()),
+        "functions": {cap(name, 100): [row["earned"], row["possible"]] for name, row in table.items()},
+    }
+
+
+def check_run(tests: list[dict[str, Any]], body: str, head_sha: str) -> dict[str, Any]:
+    """The check run of record for `head_sha`: the score as its title, the scoreboard, the record.
+
+    Its conclusion is "success" when a grade was computed (whatever the score: a grade is not a
+    failure), "failure" when there is none.
+    """
+    summary = cap(body.removeprefix(MARKER + "\n"), MAX_CHECK_TEXT)
+    if not tests:
+        output = {"title": "The grade could not be computed", "summary": summary}
+        return {
+            "name": CHECK_NAME,
+            "head_sha": head_sha,
+            "status": "completed",
+            "conclusion": "failure",
+            "output": output,
+        }
+    data = record(tests)
+    percent = 100.0 * data["score"] / data["max_score"] if data["max_score"] else 0.0
+    title = f"Score: {_points(data['score'])}/{_points(data['max_score'])} ({percent:.1f} %)"
+    text = f"{RECORD_MARKER}\n\n```json\n{json.dumps(data, sort_keys=True)}\n```\n"
+    output = {"title": title, "summary": summary, "text": text}
+    return {
+        "name": CHECK_NAME,
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": "success",
+        "output": output,
+    }
+
+
 def annotations(tests: list[dict[str, Any]]) -> list[str]:
     """One `::error` line per function that lost points (at most 20), pointing at its lab file."""
     lines = []
@@ -135,15 +192,18 @@ def annotations(tests: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def main(folder: str, comment_file: str) -> int:
-    """Write the comment and the summary, print the annotations."""
+def main(folder: str, comment_file: str, check_run_file: str | None = None) -> int:
+    """Write the comment, the summary and the check run's body; print the annotations."""
     try:
         tests = load_tests(Path(folder) / "results.json")
     except Malformed as problem:
         tests, body = [], problem_comment(str(problem))
     else:
         body = scoreboard(tests)
-    Path(comment_file).write_text(body, encoding="utf-8")
+    Path(comment_file).write_text(body + COPY_NOTE, encoding="utf-8")
+    if check_run_file:
+        run = check_run(tests, body, os.environ.get("HEAD_SHA", ""))
+        Path(check_run_file).write_text(json.dumps(run), encoding="utf-8")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
@@ -158,4 +218,4 @@ def main(folder: str, comment_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

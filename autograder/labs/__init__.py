@@ -8,7 +8,14 @@ import importlib.util
 
 from autograder.engine import Lab
 
-LAB_MODULES = {1: "lab1_sft", 2: "lab2_reward", 3: "lab3_rlhf", 4: "lab4_dpo", 5: "lab5_grpo"}
+LAB_MODULES = {
+    1: "lab1_sft",
+    2: "lab2_reward",
+    3: "lab3_rlhf",
+    4: "lab4_dpo",
+    5: "lab5_grpo",
+    6: "lab6_reasoning",
+}
 
 
 def load_lab(number: int) -> Lab:

@@ -1,21 +1,30 @@
 """Grade a whole class of `.py` submissions in parallel, with the same grader as `python -m autograder`.
 
-    python -m autograder.tools.batch SUBMISSIONS_DIR --csv grades.csv [--jobs N] [--json-dir DIR]
-                               [--lab N ...] [--timeout SECONDS] [--student-timeout SECONDS]
+    nox -s batch -- SUBMISSIONS_DIR [--jobs N] [--lab N ...] [--csv PATH] [--json-dir DIR]
+                    [--timeout SECONDS] [--student-timeout SECONDS] [--isolation auto|jail|process]
 
-Every folder `SUBMISSIONS_DIR/<student>/` holds that student's `lab1_sft.py` ... `lab5_grpo.py`
-(and the provided helpers). Students are isolated from each other: every student's top-level
-`.py` files are read into memory before any student's code runs, and each student is graded by
-a grader process of its own (`python -m autograder`, one lab at a time) on a private copy of
-those files. That process and everything it starts are watched: a student whose processes
-(and threads) outnumber `MAX_TASKS`, so that they would take other students' CPU, or whose
-grading outlasts `--student-timeout`, is stopped, and their row says so.
+(`python -m autograder.tools.batch` in a Python with the pinned grading requirements.) Every
+folder `SUBMISSIONS_DIR/<student>/` holds that student's lab files, found by the course's rule
+(`autograder.tools.finding`: `exercises/`, the folder itself, one level of subfolders, zips;
+`exercises/` first, then the top level, then the most recently modified); the provided helpers
+always come from the course, so a folder holding only `lab*.py` files gets the grade `nox -s
+grade` gives the same files. Students are isolated from each other: every student's lab files
+are read into memory before any student's code runs, and each student is graded by a grader
+process of its own (`python -m autograder`, one lab at a time) on a private copy of those files.
+That process and everything it starts are watched: a student whose processes (and threads)
+outnumber `MAX_TASKS`, so that they would take other students' CPU, or whose grading outlasts
+`--student-timeout`, is stopped, and their row says so.
 
-The CSV (Python's `csv` module, so a name with a comma stays one field) has one row per student,
-always, whatever a student's code does: `student,total,max,<lab module>...,problem,isolation`; `--json-dir`
-also writes each student's Gradescope `results.json` as `<student>.json`. A plain-text progress
-bar goes to stderr. Exit status: 0 when every student was graded, 1 when some student could not
-be (their row scores 0 and names the problem), 2 on bad arguments.
+The CSV (default `build/batch/grades.csv`; Python's `csv` module, so a name with a comma stays
+one field) has one row per student, always, whatever a student's code does:
+`student,total,max,<lab module>...,problem,isolation`. The problem column names every lab or function not
+graded in full for a reason other than wrong answers (no file, does not import, timed out,
+killed, stopped). `--json-dir` (default `build/batch/students/`) gets each student's Gradescope
+`results.json` as `<student>.json` and the text scoreboard they would see as `<student>.txt`,
+which starts with the file graded for a lab when there was a choice, and the ones ignored. A
+plain-text progress bar goes to stderr. Exit status: 0 when every student was graded in full,
+1 when some student was not (a one-line summary says how many; the problem column says why),
+2 on bad arguments.
 """
 
 from __future__ import annotations
@@ -39,11 +48,12 @@ from autograder.engine import REPO_ROOT
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.supervisor import become_subreaper, children, kill_strays
 from autograder.text import csv_cell
+from autograder.tools import finding
 
 MAX_TASKS = 12
 """Processes and threads one student's grading may have at once (the grader's own take 3 to 5)."""
-MAX_FILE_BYTES = 4 * 2**20
-"""A student's file larger than this is not graded."""
+OUT = Path("build") / "batch"
+"""Where the CSV and the students' reports go by default (relative to the working folder)."""
 
 
 @dataclass(frozen=True)
@@ -89,20 +99,6 @@ class Progress:
         self.stream.flush()
 
 
-def read_files(folder: Path) -> dict[str, bytes]:
-    """A student's regular top-level `.py` files (no symlinks, none too large), read now."""
-    files = {}
-    for path in sorted(folder.iterdir()):
-        if (
-            path.suffix == ".py"
-            and path.is_file()
-            and not path.is_symlink()
-            and path.stat().st_size <= MAX_FILE_BYTES
-        ):
-            files[path.name] = path.read_bytes()
-    return files
-
-
 @dataclass
 class _Student:
     """A student being graded: their grader process and private folder."""
@@ -111,22 +107,30 @@ class _Student:
     process: subprocess.Popen
     folder: Path
     deadline: float
+    files: list[str]
+    """The file-finding report: the file graded for a lab when there was a choice, the ones ignored."""
 
 
 def _start(
-    name: str, files: dict[str, bytes], labs: list[int], time_limit: float, deadline: float, isolation: str
+    name: str, found: finding.Found, labs: list[int], time_limit: float, deadline: float, isolation: str
 ) -> _Student:
     folder = Path(tempfile.mkdtemp(prefix="grade-"))
     submission = folder / "submission"
     submission.mkdir()
-    for file_name, data in files.items():
-        (submission / file_name).write_bytes(data)
+    finding.stage(found, submission)
     command = [sys.executable, "-E", "-s", "-m", "autograder", "--submission", str(submission), "--jobs", "1",
                "--timeout", str(time_limit), "--isolation", isolation, "--fail-under", "0", "--json", str(folder / "results.json"),
                *(a for n in labs for a in ("--lab", str(n)))]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    return _Student(name, process, folder, time.monotonic() + deadline)
+    with (folder / "scoreboard.txt").open("wb") as scoreboard:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=scoreboard,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return _Student(name, process, folder, time.monotonic() + deadline, found.report())
 
 
 def _tasks(root: int) -> int:
@@ -161,34 +165,62 @@ def _stop(student: _Student) -> None:
 
 
 def _result(student: _Student, labs: list[int], problem: str, json_dir: Path | None) -> StudentGrade:
-    """The student's row, from the results file their grader wrote (validated), or 0 and `problem`."""
-    empty = _zero(labs)
+    """The student's row (`_grade`), with their reports kept in `json_dir`; their private folder removed."""
     try:
-        if problem:
-            return StudentGrade(student.name, empty, problem)
-        try:
-            report = json.loads((student.folder / "results.json").read_text(encoding="utf-8"))
-            scores = _lab_scores(report, labs)
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            code = student.process.returncode
-            if code is not None and code < 0:
-                return StudentGrade(
-                    student.name, empty, f"their grader was killed (signal {-code}), e.g. by their code"
-                )
-            return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
+        grade = _grade(student, labs, problem)
         if json_dir is not None:
-            shutil.copy(student.folder / "results.json", json_dir / f"{student.name}.json")
-        code = student.process.returncode
-        if code is not None and code < 0:  # a results file from before the kill, or forged
-            return StudentGrade(
-                student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
-            )
-        problem = "grader could not run" if code == 2 else _problems(report)
-        return StudentGrade(
-            student.name, scores, problem, str(report.get("extra_data", {}).get("isolation", ""))
-        )
+            _keep_reports(student, json_dir, grade)
+        return grade
     finally:
         shutil.rmtree(student.folder, ignore_errors=True)
+
+
+def _grade(student: _Student, labs: list[int], problem: str) -> StudentGrade:
+    """The student's row, from the results file their grader wrote (validated), or 0 and `problem`."""
+    empty = _zero(labs)
+    if problem:
+        return StudentGrade(student.name, empty, problem)
+    try:
+        report = json.loads((student.folder / "results.json").read_text(encoding="utf-8"))
+        scores = _lab_scores(report, labs)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        code = student.process.returncode
+        if code is not None and code < 0:
+            return StudentGrade(
+                student.name, empty, f"their grader was killed (signal {-code}), e.g. by their code"
+            )
+        return StudentGrade(student.name, empty, f"no valid results (exit status {code}): {error}")
+    code = student.process.returncode
+    if code is not None and code < 0:  # a results file from before the kill, or forged
+        return StudentGrade(
+            student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
+        )
+    problems = _problems(report).replace(str(student.folder / "submission"), "the submission")
+    isolation = str(report.get("extra_data", {}).get("isolation", ""))
+    return StudentGrade(student.name, scores, "grader could not run" if code == 2 else problems, isolation)
+
+
+def _keep_reports(student: _Student, json_dir: Path, grade: StudentGrade) -> None:
+    """`<student>.txt`: the file-finding report, the scoreboard their grader printed and the
+    row's problem; `<student>.json`: the results file, when there is a valid one. Neither holds
+    the private folder's path."""
+    private = str(student.folder / "submission")
+    lines = [*student.files, ""] if student.files else []
+    results = student.folder / "results.json"
+    try:
+        text = results.read_text(encoding="utf-8")
+        json.loads(text)
+    except (OSError, ValueError):
+        (json_dir / f"{student.name}.json").unlink(missing_ok=True)
+    else:
+        (json_dir / f"{student.name}.json").write_text(
+            text.replace(private, "the submission"), encoding="utf-8"
+        )
+        scoreboard = (student.folder / "scoreboard.txt").read_text(encoding="utf-8", errors="replace")
+        lines.append(scoreboard.replace(private, "the submission").rstrip("\n"))
+    if grade.problem:
+        lines += ["", f"Not graded in full: {grade.problem}"]
+    (json_dir / f"{student.name}.txt").write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")
 
 
 def _problems(report: dict) -> str:
@@ -239,7 +271,9 @@ def grade_class(
     """
     isolation = isolation_for_a_class(isolation)
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
-    files = {folder.name: read_files(folder) for folder in folders}  # before any student's code runs
+    files = {
+        folder.name: finding.find_lab_files(folder) for folder in folders
+    }  # before any student's code runs
     if json_dir is not None:
         json_dir.mkdir(parents=True, exist_ok=True)
     bar = Progress(len(folders)) if progress and folders else None
@@ -296,15 +330,17 @@ def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
             writer.writerow([csv_cell(cell) for cell in row])
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Grade a class; return the exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options (`tests/test_commands.py` checks the guide's commands with it)."""
     parser = argparse.ArgumentParser(
         prog="python -m autograder.tools.batch", description=__doc__.splitlines()[0]
     )
     parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR", help="one folder per student")
-    parser.add_argument("--csv", type=Path, required=True, help="write one row per student here")
+    csv_help = f"write one row per student here (default {OUT / 'grades.csv'})"
+    parser.add_argument("--csv", type=Path, default=OUT / "grades.csv", help=csv_help)
     parser.add_argument("--jobs", type=int, default=None, help="students graded at once (default: CPUs)")
-    parser.add_argument("--json-dir", type=Path, help="write each student's Gradescope JSON here")
+    json_help = f"write each student's results JSON and text scoreboard here (default {OUT / 'students'})"
+    parser.add_argument("--json-dir", type=Path, default=OUT / "students", help=json_help)
     parser.add_argument("--lab", type=int, action="append", choices=sorted(LAB_MODULES), metavar="N",
                         help="grade only lab N (repeatable)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
@@ -314,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
                              "refused where it cannot run), or plain processes only when asked for (process)")  # fmt: skip
     parser.add_argument("--student-timeout", type=float, default=900.0, metavar="SECONDS",
                         help="time limit of one student's whole grading (default 900)")  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade a class; return the exit status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"no folder {args.submissions}")
@@ -332,8 +374,15 @@ def main(argv: list[str] | None = None) -> int:
     for g in grades:
         if g.problem:
             print(f"{g.student}: {g.problem}", file=sys.stderr)
-    print(f"graded {len(grades)} students: {args.csv}")
+    print(summary(grades, args.csv, args.json_dir))
     return 1 if any(g.problem for g in grades) else 0
+
+
+def summary(grades: list[StudentGrade], csv_path: Path, json_dir: Path) -> str:
+    """One line: how many students, how many not graded in full, where the reports are."""
+    problems = sum(bool(g.problem) for g in grades)
+    said = f"{problems} not graded in full (see the problem column)" if problems else "all graded in full"
+    return f"graded {len(grades)} students, {said}: {csv_path}, reports in {json_dir}/"
 
 
 if __name__ == "__main__":

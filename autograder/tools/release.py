@@ -5,8 +5,8 @@
 A graded course cannot hand out `solutions/`: a learner would copy it into `exercises/`. The
 folder written here is ready to push as the course's template repository. It holds the stubs
 (`exercises/`), the site's sources with its figures and points tables already made (they need
-the reference to be made), the pins, the noxfile (whose instructor sessions exist only where
-`solutions/` does), a README for students, a self-check that runs the public docstring
+the reference to be made) and without the instructors' pages, the pins, the noxfile (whose
+instructor sessions exist only where `solutions/` does), a README for students, a self-check that runs the public docstring
 examples (`autograder/public.py`, what `nox -s grade` runs there), and the GitHub Classroom
 workflow that grades pull requests with the instructor's private grader. Nothing else of
 `autograder/` goes in: the graders' properties and their hints are the hidden tests.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,33 @@ REQUIREMENTS = ("grade", "docs", "plots")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLASSROOM_WORKFLOW = TEMPLATES / "classroom-grade.yml"
 """The pull-request workflow of a student repository (see the instructors' guide)."""
+
+
+INSTRUCTOR_PAGES = ("guides/instructors.md", "guides/instructor-key.md")
+"""Pages of the site (under docs/) left out: running the course, and the mistakes learners make."""
+COURSE_ONLY = re.compile(
+    r"^[ \t]*<!-- course-only(?:: (?P<template>[\w.-]+))? -->\n.*?^[ \t]*<!-- /course-only -->\n", re.S | re.M
+)
+"""A block of a page that holds only in the course repository (its commands need the solutions or
+the grader), between `<!-- course-only -->` and `<!-- /course-only -->`; `<!-- course-only:
+NAME -->` puts `templates/NAME` in its place."""
+
+
+def student_page(markdown: str) -> str:
+    """A page of the site as the student repository has it: its course-only blocks replaced."""
+    return COURSE_ONLY.sub(
+        lambda match: (
+            (TEMPLATES / match["template"]).read_text(encoding="utf-8") if match["template"] else ""
+        ),
+        markdown,
+    )
+
+
+def student_mkdocs(config: str) -> str:
+    """mkdocs.yml without the navigation entries of the instructors' pages."""
+    return "".join(
+        line for line in config.splitlines(keepends=True) if not line.rstrip().endswith(INSTRUCTOR_PAGES)
+    )
 
 
 def student_readme(readme: str) -> str:
@@ -84,11 +112,21 @@ def draw_figures(target: Path) -> None:
 
 
 def write_points(target: Path) -> None:
-    """Write the graded functions and their points to `docs/points.json`, for the site's tables."""
-    from autograder import catalog
+    """Write the labs' numbers and the graded functions with their points to `docs/points.json`.
 
+    The site's hook (`docs/hooks.py`) reads them there: a student repository has no graders.
+    """
+    from autograder import catalog
+    from autograder.labs import LAB_MODULES
+
+    functions = catalog()
+    graded = {info.lab for info in functions}
+    points = {
+        "labs": {module: number for number, module in LAB_MODULES.items() if module in graded},
+        "functions": [asdict(info) for info in functions],
+    }
     path = target / "docs" / "points.json"
-    path.write_text(json.dumps([asdict(info) for info in catalog()], indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(points, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def build(target: Path, course_repo: str | None = None, figures: bool = True) -> Path:
@@ -108,6 +146,12 @@ def build(target: Path, course_repo: str | None = None, figures: bool = True) ->
     for name in FILES:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target / name)
+    for name in INSTRUCTOR_PAGES:
+        (target / "docs" / name).unlink()
+    for page in (target / "docs").rglob("*.md"):
+        page.write_text(student_page(page.read_text(encoding="utf-8")), encoding="utf-8")
+    mkdocs = target / "mkdocs.yml"
+    mkdocs.write_text(student_mkdocs(mkdocs.read_text(encoding="utf-8")), encoding="utf-8")
     for name in REQUIREMENTS:
         for suffix in (".in", ".txt"):
             (target / "requirements").mkdir(exist_ok=True)

@@ -1,8 +1,6 @@
 """Lab 1 whose log_softmax raises an error whose message holds GitHub workflow commands: in the
 grade step's log the runner would execute them (a fake annotation, the real score masked)."""
 
-from _reference import *
-
 
 def log_softmax(logits, axis=-1):
     raise RuntimeError(

@@ -4,6 +4,8 @@ Each variant replaces one reference function. The submission's header imports th
 as `_reference` (and star-imports it), so a variant calls the reference as `_reference.dpo_loss(...)`.
 """
 
+import math
+
 import numpy as np
 
 from tests.variants import correct, wrong
@@ -579,3 +581,74 @@ def dpo_family_loss_grad(margins, beta, kind="sigmoid", label_smoothing=0.0):
         return -beta * (x < 1).astype(float) / h.size
     # d/dx [softplus(-x) + eps * x] = -sigmoid(-x) + eps, with sigmoid(-x) = (1 - tanh(x / 2)) / 2
     return beta * (-(1 - np.tanh(x / 2)) / 2 + label_smoothing) / h.size
+
+
+@correct("loops")
+def simpo_loss(chosen_logps, rejected_logps, chosen_lengths, rejected_lengths, beta=2.0, gamma=0.5):
+    if not beta > 0:
+        raise ValueError("beta must be positive")
+    if not gamma >= 0:
+        raise ValueError("gamma must be >= 0")
+    names = ("chosen_logps", "rejected_logps", "chosen_lengths", "rejected_lengths")
+    columns = [list(np.asarray(a)) for a in (chosen_logps, rejected_logps, chosen_lengths, rejected_lengths)]
+    for name, column in zip(names, columns):
+        if len(column) != len(columns[0]):
+            raise ValueError(f"{name} has length {len(column)}, expected {len(columns[0])}")
+    if not columns[0]:
+        raise ValueError("chosen_logps is empty")
+    for name, column in zip(names[2:], columns[2:]):
+        for length in column:
+            if isinstance(length, bool | np.bool_) or length < 1 or int(length) != length:
+                raise ValueError(f"{name} holds {length}, not a token count")
+    total = 0.0
+    for c, r, lc, lr in zip(*columns):
+        x = beta * (float(c) / float(lc) - float(r) / float(lr)) - gamma
+        # -log sigmoid(x) = log(1 + exp(-x)), split by sign so that exp never overflows
+        total += math.log1p(math.exp(-x)) if x >= 0 else -x + math.log1p(math.exp(x))
+    return total / len(columns[0])
+
+
+@correct("loops")
+def kto_loss(policy_logps, ref_logps, desirable, beta=0.1, kl_ref=0.0, lambda_d=1.0, lambda_u=1.0):
+    for name, value in (("beta", beta), ("lambda_d", lambda_d), ("lambda_u", lambda_u)):
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0")
+    if not kl_ref >= 0:
+        raise ValueError("kl_ref must be >= 0")
+    policy, reference, labels = list(policy_logps), list(ref_logps), list(desirable)
+    if len(reference) != len(policy):
+        raise ValueError("ref_logps and policy_logps differ in length")
+    if len(labels) != len(policy):
+        raise ValueError("desirable and policy_logps differ in length")
+    if not policy:
+        raise ValueError("policy_logps is empty")
+    if not all(isinstance(label, bool | np.bool_) for label in labels):
+        raise ValueError("desirable must hold booleans")
+    total = 0.0
+    for p, q, good in zip(policy, reference, labels):
+        x = beta * ((p - q) - kl_ref) if good else beta * (kl_ref - (p - q))
+        weight = lambda_d if good else lambda_u
+        # lambda - lambda * sigmoid(x) = lambda * sigmoid(-x), split by sign so that exp never overflows
+        shortfall = math.exp(-x) / (1 + math.exp(-x)) if x >= 0 else 1 / (1 + math.exp(x))
+        total += weight * shortfall
+    return total / len(policy)
+
+
+@correct("softplus form")
+def simpo_loss(chosen_logps, rejected_logps, chosen_lengths, rejected_lengths, beta=2.0, gamma=0.5):
+    _reference.simpo_loss(chosen_logps, rejected_logps, chosen_lengths, rejected_lengths, beta, gamma)
+    reward_c = np.asarray(chosen_logps, dtype=float) / np.asarray(chosen_lengths, dtype=float)
+    reward_r = np.asarray(rejected_logps, dtype=float) / np.asarray(rejected_lengths, dtype=float)
+    x = beta * (reward_c - reward_r) - gamma
+    return float(np.mean(np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))))
+
+
+@correct("softplus form")
+def kto_loss(policy_logps, ref_logps, desirable, beta=0.1, kl_ref=0.0, lambda_d=1.0, lambda_u=1.0):
+    _reference.kto_loss(policy_logps, ref_logps, desirable, beta, kl_ref, lambda_d, lambda_u)
+    labels = np.asarray(desirable)
+    x = beta * (np.asarray(policy_logps, dtype=float) - np.asarray(ref_logps, dtype=float) - kl_ref)
+    weights = np.where(labels, lambda_d, lambda_u)
+    # the value as the paper writes it, with sigmoid(x) = (1 + tanh(x / 2)) / 2, which never overflows
+    value = weights * (1 + np.tanh(np.where(labels, x, -x) / 2)) / 2
+    return float(np.mean(weights - value))

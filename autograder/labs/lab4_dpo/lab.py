@@ -15,6 +15,8 @@ implicit_reward = LAB.function("implicit_reward")
 dpo_gradient = LAB.function("dpo_gradient")
 dpo_family_loss = LAB.function("dpo_family_loss")
 dpo_family_loss_grad = LAB.function("dpo_family_loss_grad")
+simpo_loss = LAB.function("simpo_loss")
+kto_loss = LAB.function("kto_loss")
 
 BETAS = (0.7, 2.0, 0.3, 3.0)
 """Values of beta the properties draw from: not 1, so that a missing beta shows (0.7 comes first
