@@ -1,6 +1,6 @@
 """The learner's side of the process boundary: import one lab module and run calls on request.
 
-Started by `autograder.sandbox.IsolatedModule` as `python -I -c ...`; it talks over the socket
+Started by `autograder.sandbox.IsolatedModule` as `python -I -S -c ...`; it talks over the socket
 passed as its first argument, in frames written by `autograder.codec`. Its stdout and stderr go
 to /dev/null, so whatever learner code prints never reaches the grader's reports. What a call
 did is an `autograder.outcome.Outcome`, made by `autograder.outcome.observe_call`.
@@ -14,10 +14,15 @@ import socket
 import struct
 import sys
 import traceback
+from collections.abc import MutableMapping
 from typing import Any
 
 from autograder.codec import Unsendable, decode, encode
 from autograder.outcome import ImportReport, Outcome, bounded_text, describe_exception, observe_call
+
+EXITING = "exiting"
+"""The first item of the worker's last message when a call ends its process (`sys.exit`, an
+exception that is not an `Exception`): the second says why."""
 
 
 def send(sock: socket.socket, message: Any) -> None:
@@ -65,8 +70,12 @@ def _missing_module(error: BaseException) -> str:
 def main() -> None:
     """Serve calls until the grader closes the socket."""
     sock = socket.socket(fileno=int(sys.argv[1]))
-    submission, module_name = sys.argv[2], sys.argv[3]
+    submission, module_name, *scratch = sys.argv[2:]
     _silence_output()
+    if scratch:  # no jail: confine this process's writes to its own folder (where Linux can)
+        from autograder.confine import confine_writes
+
+        confine_writes(scratch[0])
     sys.path.insert(0, submission)
     try:
         module = importlib.import_module(module_name)
@@ -78,16 +87,27 @@ def main() -> None:
         )
         return
     send(sock, tuple(ImportReport("ready")))
-    namespace = vars(module)
+    try:
+        _serve(sock, vars(module))
+    except SystemExit as exit:  # say why this process ends, then end it as Python would
+        send(sock, (EXITING, f"sys.exit was called (with {bounded_text(repr(exit.code), 200)})"))
+        raise
+    except BaseException as error:  # KeyboardInterrupt, a learner's BaseException, a failure here
+        exception_type, _, message = describe_exception(error)
+        send(sock, (EXITING, f"an uncaught {exception_type} ended it" + (f": {message}" if message else "")))
+        raise
+
+
+def _serve(sock: socket.socket, namespace: MutableMapping[str, Any]) -> None:
     while True:
         try:
             _, name, args, kwargs, lab_functions = receive(sock)
         except EOFError:
             return
         try:
-            send(sock, tuple(observe_call(namespace, name, args, kwargs, tuple(lab_functions))))
+            send(sock, observe_call(namespace, name, args, kwargs, tuple(lab_functions)).to_wire())
         except Unsendable as error:
-            send(sock, tuple(Outcome("unsendable", message=str(error))))
+            send(sock, Outcome("unsendable", message=str(error)).to_wire())
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder import jail
+from autograder.confine import landlock_version
 from autograder.engine import REPO_ROOT, Lab, LabResult, grade_lab, lab_not_graded
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.report import Grade, gradescope_json, junit_xml, markdown, scoreboard
@@ -148,11 +149,34 @@ def choose_isolation(choice: str) -> tuple[bool, str]:
     problem = jail.problem() if choice != "process" else ""
     if choice == "jail" and problem:
         raise UsageError(f"--isolation jail: bubblewrap cannot run here: {problem}")
+    writes = (
+        "the learner's code may write only to a folder of its own (Landlock)"
+        if landlock_version()
+        else "the learner's code may write wherever this user can (no Landlock here)"
+    )
     if choice == "process":
-        return False, "separate processes (--isolation process), no jail"
+        return False, f"separate processes (--isolation process), no jail; {writes}"
     if problem:
-        return False, f"separate processes, no jail (bubblewrap cannot run here: {problem})"
+        return False, f"separate processes, no jail (bubblewrap cannot run here: {problem}); {writes}"
     return True, "a bubblewrap jail per lab (no network, no files but its own, resource limits)"
+
+
+def isolation_for_a_class(choice: str) -> str:
+    """The `--isolation` to grade many untrusted submissions with: `process` only when asked for
+    by name, `jail` otherwise (`auto` does not fall back: one student's code could change another
+    student's grade).
+
+    Raises `UsageError` saying why when the jail is needed and cannot run here.
+    """
+    if choice == "process":
+        return choice
+    problem = jail.problem()
+    if problem:
+        raise UsageError(
+            f"bubblewrap cannot run here ({problem}): without the jail, one submission's code could "
+            "change the grades of the others. Pass --isolation process to grade in plain processes anyway."
+        )
+    return "jail"
 
 
 def _grade_in_process(lab: Lab, path: Path) -> LabResult:

@@ -36,9 +36,9 @@ from hypothesis.strategies import SearchStrategy
 from autograder import checks
 from autograder.catalogue import CATALOGUES, Mistake, Result, matching, run, same, structural
 from autograder.checks import PropertyFailed
-from autograder.formatting import call_literal, describe, short
+from autograder.formatting import call_literal, describe, short, with_article
 from autograder.outcome import Outcome
-from autograder.sandbox import Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule
+from autograder.sandbox import WALL_FACTOR, Aborted, CallAborted, CallTimedOut, LabImportFailed, LearnerModule
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,9 +150,9 @@ class LearnerFunction:
         try:
             outcome = self.module.call(self.name, args, kwargs, self.time_limit, self.lab_functions)
         except CallTimedOut as timeout:
-            raise CallAborted(self._timeout_message(timeout.limit)) from None
-        finally:
-            self.seconds += time.monotonic() - started
+            raise CallAborted(self._timeout_message(timeout.limit, timeout.blocked)) from None
+        # CPU time, with waiting counted at 1/WALL_FACTOR: a function that sleeps is bounded too.
+        self.seconds += max(outcome.seconds, (time.monotonic() - started) / WALL_FACTOR)
         self.outcomes.append(outcome)
         self.property_calls += 1
         if self.property_calls <= HISTORY:
@@ -171,13 +171,21 @@ class LearnerFunction:
         limit = self.time_limit or getattr(self.module, "time_limit", 0.0)
         if limit and self.seconds > FUNCTION_BUDGET * limit:
             raise CallAborted(
-                f"stopped: its calls took {self.seconds:.0f} s in all, more than {FUNCTION_BUDGET} "
-                f"times the limit of one call ({limit:g} s)"
+                f"stopped: its calls used {self.seconds:.0f} s of CPU time in all, more than "
+                f"{FUNCTION_BUDGET} times the limit of one call ({limit:g} s)"
             )
         return outcome
 
-    def _timeout_message(self, limit: float) -> str:
-        message = f"timed out after {limit:g} s (the limit of one call of {self.name}; `--timeout SECONDS` raises it)"
+    def _timeout_message(self, limit: float, blocked: float = 0.0) -> str:
+        if blocked:
+            return (
+                f"stopped: it blocked or slept for {blocked:.0f} s of wall-clock time (a call may wait "
+                f"{WALL_FACTOR:g} times its limit of {limit:g} s of CPU time), e.g. time.sleep, input() or a lock"
+            )
+        message = (
+            f"timed out after {limit:g} s of CPU time (the limit of one call of {self.name}; "
+            "`--timeout SECONDS` raises it)"
+        )
         return message + (f"; a faster method: {self.faster}" if self.faster else "")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -531,7 +539,7 @@ def _kind(value: Any) -> str:
         return "None"
     if isinstance(value, tuple) and 0 < len(value) <= 4:
         return f"a tuple ({', '.join(describe(v) for v in value)})"
-    return f"a {describe(value)}"
+    return with_article(describe(value))
 
 
 def _expected_kind(reference_function: Callable[..., Any], call: Call) -> str:

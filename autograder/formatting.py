@@ -85,6 +85,14 @@ def call_literal(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> st
     return f"{name}({', '.join(parts)})"
 
 
+def with_article(noun: str) -> str:
+    """`noun` after "a" or "an", as it is read: `an int`, `an ndarray`, `a uint8 array`, `a float`."""
+    vowel = noun[:1].lower() in "aeio" or (
+        noun[:1].lower() == "u" and not noun.lower().startswith(("uint", "uni"))
+    )
+    return f"{'an' if vowel and noun else 'a'} {noun}"
+
+
 def describe(value: Any) -> str:
     """A short description of a value's type and shape: `float64 array of shape (2, 3)`."""
     if isinstance(value, np.ndarray):

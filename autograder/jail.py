@@ -16,11 +16,14 @@ command as `subprocess.Popen` would start the bare one.
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib.util
 import os
+import platform
 import secrets
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -47,9 +50,21 @@ FILE_SIZE = 64 * MiB
 """Largest file a jailed process may write (Python then gets `OSError: File too large`)."""
 TMPFS_SIZE = 64 * MiB
 """Size of each private tmpfs (/tmp and the copy of the submission): files cost memory there."""
+OPEN_FILES = 64
+"""Open file descriptors of each jailed process (the worker uses about 15): bounds the memory a
+learner can hold in pipes and socket buffers, which no other limit counts."""
 CPU_SECONDS = 60
 """CPU time of each jailed process, a backstop behind the grader's own time limits: grading a
 whole lab of the reference costs its worker 0.3 to 0.6 s of CPU, and a worker lives for one lab."""
+
+_SYSCALLS_REFUSED = {
+    # machine: (audit architecture, {system call: number})
+    "x86_64": (0xC000003E, {"memfd_create": 319, "memfd_secret": 447, "shmget": 29}),
+    "aarch64": (0xC00000B7, {"memfd_create": 279, "memfd_secret": 447, "shmget": 194}),
+}
+"""System calls that make memory no per-process limit counts (an in-memory file; a System V
+shared memory segment outlives its mapping): the jail's seccomp filter refuses them with EPERM,
+as it refuses every system call of another architecture (x32, i386)."""
 
 _NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "--new-session")
 
@@ -61,13 +76,33 @@ def popen(command: list[str], submission: Path, **options: Any) -> subprocess.Po
     """
     copies = {path.name: _memory_copy(path.read_bytes()) for path in _submission_files(submission)}
     empty = _memory_copy(b"")  # the worker's package: an empty `__init__.py`, not the grader's
+    program = seccomp_program()
+    seccomp = [_memory_copy(program)] if program else []
     try:
-        jailed = [*_bwrap_arguments(submission, copies, empty), *command]
-        options["pass_fds"] = (*options.get("pass_fds", ()), *copies.values(), empty)
+        jailed = [*_bwrap_arguments(submission, copies, empty, seccomp), *command]
+        options["pass_fds"] = (*options.get("pass_fds", ()), *copies.values(), empty, *seccomp)
         return subprocess.Popen(jailed, **options)
     finally:
-        for fd in (*copies.values(), empty):
+        for fd in (*copies.values(), empty, *seccomp):
             os.close(fd)
+
+
+def seccomp_program(machine: str = platform.machine()) -> bytes:
+    """The jail's seccomp filter as classic BPF (what `bwrap --seccomp FD` reads): refuse the
+    `_SYSCALLS_REFUSED` of `machine` and every call of another architecture, allow the rest.
+    Empty for a machine not listed (then the jail has no filter)."""
+    if machine not in _SYSCALLS_REFUSED:
+        return b""
+    arch, numbers = _SYSCALLS_REFUSED[machine]
+    load, equal, at_least, give = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JGE|K, RET|K
+    allow, refuse = 0x7FFF0000, 0x00050000 | errno.EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO
+    calls = sorted(numbers.values())
+    # Jumps count the instructions skipped; the last two instructions are "allow" and "refuse".
+    program = [(load, 0, 0, 4), (equal, 1, 0, arch), (give, 0, 0, refuse), (load, 0, 0, 0)]
+    program.append((at_least, len(calls) + 1, 0, 0x40000000))  # x32's calls, on x86_64
+    program += [(equal, len(calls) - i, 0, number) for i, number in enumerate(calls)]
+    program += [(give, 0, 0, allow), (give, 0, 0, refuse)]
+    return b"".join(struct.pack("<HBBI", *instruction) for instruction in program)
 
 
 def worker_status(code: int | None) -> int | None:
@@ -132,13 +167,14 @@ def _read_only_paths() -> list[Path]:
     return kept
 
 
-def _bwrap_arguments(submission: Path, copies: dict[str, int], empty: int) -> list[str]:
+def _bwrap_arguments(submission: Path, copies: dict[str, int], empty: int, seccomp: list[int]) -> list[str]:
     """bwrap's argv up to the command: namespaces, the filesystem, then the limits' wrappers.
 
     `copies` maps the submission's file names to descriptors of their contents; `empty` is one
-    of an empty file, for the worker's package.
+    of an empty file, for the worker's package; `seccomp` holds the descriptor of the seccomp
+    program, if there is one.
     """
-    arguments = ["bwrap", *_NAMESPACES]
+    arguments = ["bwrap", *_NAMESPACES, *(a for fd in seccomp for a in ("--seccomp", str(fd)))]
     unprivileged = os.geteuid() != 0
     if unprivileged:  # bwrap makes a user namespace anyway; forbid the learner to make more
         arguments += ["--unshare-user", "--disable-userns"]
@@ -187,6 +223,7 @@ def _bwrap_arguments(submission: Path, copies: dict[str, int], empty: int) -> li
         f"--as={ADDRESS_SPACE}",
         f"--nproc={PROCESSES}",
         f"--fsize={FILE_SIZE}",
+        f"--nofile={OPEN_FILES}",
         f"--cpu={CPU_SECONDS}",
         "--core=0",
         "--",

@@ -35,6 +35,7 @@ class Outcome(NamedTuple):
     message), "missing" (no such function), or "unsendable" (returned something that cannot
     be carried back; `message` says what). `helpers` are the learner's other lab functions the
     call used, in the order of their first call, with the exception each one raised (if any).
+    `seconds` is the CPU time the call cost, as the grader measured it (never the worker's word).
     """
 
     kind: OutcomeKind
@@ -45,17 +46,22 @@ class Outcome(NamedTuple):
     mutated: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     helpers: tuple[HelperCall, ...] = ()
+    seconds: float = 0.0
 
     def raised(self, class_name: str) -> bool:
         """True when the call raised an exception of that class or a subclass of it."""
         return self.kind == "raised" and class_name in self.exception_classes
+
+    def to_wire(self) -> tuple[Any, ...]:
+        """The plain tuple a worker sends: every field but `seconds`, which is the grader's."""
+        return tuple(self)[:-1]
 
     @classmethod
     def from_wire(cls, data: Any) -> Outcome:
         """Rebuild an outcome from the plain tuple a worker sent; raise ValueError if malformed."""
         if (
             not isinstance(data, tuple)
-            or len(data) != len(cls._fields)
+            or len(data) != len(cls._fields) - 1
             or data[0] not in get_args(OutcomeKind)
         ):
             raise ValueError("malformed outcome")

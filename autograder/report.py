@@ -190,7 +190,8 @@ def gradescope_json(grade: Grade) -> str:
         "output": printable(cap(scoreboard(grade), MAX_SCOREBOARD)),
         "tests": tests,
         "extra_data": {
-            "problems": {key: printable(cap(text, 2000)) for key, text in problems(grade).items()}
+            "problems": {key: printable(cap(text, 2000)) for key, text in problems(grade).items()},
+            "isolation": grade.isolation,
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

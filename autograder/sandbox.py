@@ -14,25 +14,40 @@ import contextlib
 import importlib.util
 import os
 import selectors
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy
+
 from autograder import jail
+from autograder._worker import EXITING
 from autograder.codec import MAX_BYTES, decode, encode
 from autograder.course import provided_helpers
-from autograder.outcome import ImportReport, Outcome, observe_call
+from autograder.outcome import MAX_MESSAGE, ImportReport, Outcome, observe_call
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
+NUMPY_HOME = Path(numpy.__file__).resolve().parent.parent
+"""The folder numpy is installed in: the worker's only path to installed packages."""
 IMPORT_TIME_LIMIT = 30.0
 """Seconds a lab's imports may take in all: the first one and every restart after a time-out."""
+WALL_FACTOR = 10.0
+"""A call's limit is CPU time (the worker's, read from /proc by this process), so that the same
+code gets the same verdict however busy the machine is. A call that blocks or sleeps uses no CPU:
+it is stopped after `WALL_FACTOR` times its limit of wall-clock time."""
+_POLL = 0.25
+"""Longest wait, in seconds, between two readings of the worker's CPU time during a call (and at
+most an eighth of the call's limit): a call is stopped that much after its limit at worst."""
 _LIVE_WORKERS: set[int] = set()
 """The process ids (= process group ids) of the workers started here and not closed yet."""
 
@@ -64,11 +79,13 @@ class CallAborted(Aborted):
 
 
 class CallTimedOut(CallAborted):
-    """The call ran longer than its limit, `limit` seconds."""
+    """The call used more than its limit, `limit` seconds of CPU time; or, when `blocked` is
+    not 0, it blocked or slept for `blocked` seconds of wall-clock time without using it."""
 
-    def __init__(self, message: str, limit: float) -> None:
+    def __init__(self, message: str, limit: float, blocked: float = 0.0) -> None:
         super().__init__(message)
         self.limit = limit
+        self.blocked = blocked
 
 
 class LabImportFailed(Aborted):
@@ -129,25 +146,36 @@ class IsolatedModule:
     _ready: bool = field(default=False, init=False, repr=False)
     _imported: bool = field(default=False, init=False, repr=False)
     _import_seconds: float = field(default=0.0, init=False, repr=False)
+    _scratch: str = field(default="", init=False, repr=False)
+    """The only folder an unjailed worker may write to ("" in the jail)."""
+    _worker_pid: int | None = field(default=None, init=False, repr=False)
+    """The worker's process id as this process sees it (None: not found yet, or no /proc)."""
 
     def start(self) -> None:
         """Start the worker without waiting for it: its import overlaps with other grading."""
         if self._process is not None:
             return
         ours, theirs = socket.socketpair()
-        bootstrap = (
-            "import sys; sys.path.insert(0, sys.argv.pop(1)); from autograder._worker import main; main()"
-        )
+        # -I -S: no environment variables, no user site, no site-packages' `.pth` files; the
+        # grader's folder and numpy's are put on the path by hand.
+        bootstrap = "import sys; sys.path[:0] = sys.argv[1:3]; del sys.argv[1:3]; from autograder._worker import main; main()"
         command = [
             sys.executable,
             "-I",
+            "-S",
             "-c",
             bootstrap,
             str(GRADER_ROOT),
+            str(NUMPY_HOME),
             str(theirs.fileno()),
             str(self.submission),
             self.module_name,
         ]
+        environment = _worker_environment()
+        if not self.jailed:  # no jail: the worker may write only to a folder of its own (Landlock)
+            self._scratch = tempfile.mkdtemp(prefix="worker-")
+            command.append(self._scratch)
+            environment["TMPDIR"] = self._scratch
         options: dict[str, Any] = dict(
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
@@ -155,7 +183,7 @@ class IsolatedModule:
             stderr=subprocess.DEVNULL,
             cwd=self.submission,
             start_new_session=True,
-            env=_worker_environment(),
+            env=environment,
         )
         # Layer 2 (autograder.jail): the same worker command, run in a bubblewrap jail.
         self._process = (
@@ -185,7 +213,7 @@ class IsolatedModule:
         self.start()
         started = time.monotonic()
         try:
-            reply = self._receive(
+            reply, _ = self._receive(
                 remaining, f"while importing your lab (its imports may take {IMPORT_TIME_LIMIT:g} s in all)"
             )
         except CallAborted as abort:
@@ -219,16 +247,23 @@ class IsolatedModule:
         self.open()
         assert self._socket is not None
         limit = time_limit or self.time_limit
+        cpu = _cpu_reader(self._find_worker())
         try:
             self._socket.sendall(_frame(encode(("call", name, args, kwargs, list(lab_functions)))))
         except OSError:
             raise self._died("before the call could be sent") from None
-        reply = self._receive(limit, f"after {limit:g} s")
+        reply, seconds = self._receive(limit, f"after {limit:g} s of CPU time", cpu)
+        if isinstance(reply, tuple) and len(reply) == 2 and reply[0] == EXITING:
+            self.close()
+            raise CallAborted(
+                f"the learner's process ended while running the call: {str(reply[1])[:MAX_MESSAGE]}"
+            )
         try:
-            return Outcome.from_wire(reply)
+            outcome = Outcome.from_wire(reply)
         except (ValueError, TypeError):
             self.close()
             raise CallAborted("the learner's process sent a reply the grader cannot read") from None
+        return outcome._replace(seconds=seconds)
 
     def close(self) -> None:
         """Stop the worker process (it is started again on the next call)."""
@@ -242,22 +277,67 @@ class IsolatedModule:
             self._process.wait()
             _LIVE_WORKERS.discard(self._process.pid)
         self._process, self._socket, self._ready = None, None, False
+        self._worker_pid = None
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = ""
 
-    def _receive(self, limit: float, timeout_words: str) -> Any:
+    def _find_worker(self) -> int | None:
+        """The worker's process id (in the jail: the first process below bubblewrap's that is not
+        bubblewrap), found once per worker; None where there is no /proc."""
+        if self._worker_pid is None and self._process is not None:
+            self._worker_pid = _first_descendant(self._process.pid, skip="bwrap" if self.jailed else "")
+        return self._worker_pid
+
+    def _receive(
+        self, limit: float, timeout_words: str, cpu: Callable[[], float] | None = None
+    ) -> tuple[Any, float]:
+        """The worker's next reply, and the seconds it cost: its CPU time since `cpu` was made
+        plus the time this process took to decode it (wall-clock time when `cpu` is None).
+
+        Raises `CallTimedOut` when that cost passes `limit`, or when the reply has not come
+        after `WALL_FACTOR` times `limit` of wall-clock time (`cpu` given).
+        """
         assert self._socket is not None
-        deadline = time.monotonic() + limit
+        started = time.monotonic()
+        backstop = started + (limit * WALL_FACTOR if cpu is not None else limit)
+
+        def spent() -> float:
+            return cpu() if cpu is not None else time.monotonic() - started
+
         try:
-            size = struct.unpack("<Q", self._read(8, deadline))[0]
+            size = struct.unpack("<Q", self._read(8, limit, backstop, spent))[0]
             if size > MAX_BYTES:
                 raise self._died(f"after sending a reply of {size} bytes (the limit is {MAX_BYTES})")
-            return decode(self._read(size, deadline))
+            data = self._read(size, limit, backstop, spent)
         except TimeoutError:
             self.close()
-            raise CallTimedOut(f"timed out {timeout_words}", limit) from None
-        except (EOFError, OSError, ValueError):
+            raise self._timed_out(limit, timeout_words, time.monotonic() - started, cpu) from None
+        except (EOFError, OSError):
             raise self._died("while running the call") from None
+        seconds = spent()
+        decoding = time.monotonic()
+        try:
+            reply = decode(data)
+        except ValueError as error:
+            self.close()
+            raise CallAborted(
+                f"the learner's process sent a reply the grader cannot read ({error})"
+            ) from None
+        seconds += time.monotonic() - decoding  # a reply slow to decode is charged to its call
+        if seconds > limit:
+            self.close()
+            raise self._timed_out(limit, timeout_words, time.monotonic() - started, None)
+        return reply, seconds
 
-    def _read(self, size: int, deadline: float) -> bytes:
+    def _timed_out(
+        self, limit: float, words: str, elapsed: float, cpu: Callable[[], float] | None
+    ) -> CallTimedOut:
+        if cpu is not None and elapsed >= limit * WALL_FACTOR and cpu() < limit:
+            return CallTimedOut(f"blocked or slept for {elapsed:.0f} s of wall-clock time", limit, elapsed)
+        return CallTimedOut(f"timed out {words}", limit)
+
+    def _read(self, size: int, limit: float, backstop: float, spent: Callable[[], float]) -> bytes:
         # One selector for the worker's lifetime, and reads of up to 64 KiB kept in `_pending`, so
         # that a reply's length prefix and body usually arrive in one poll and one recv (a larger
         # buffer costs a fresh mmap on every recv).
@@ -267,9 +347,13 @@ class IsolatedModule:
             self._selector.register(self._socket, selectors.EVENT_READ)
         data = self._pending
         while len(data) < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._selector.select(remaining):
+            # The CPU time is read only when no data came for a while: a quick call costs no reading.
+            if time.monotonic() >= backstop:
                 raise TimeoutError
+            if not self._selector.select(min(_POLL, limit / 8, backstop - time.monotonic())):
+                if spent() >= limit:
+                    raise TimeoutError
+                continue
             chunk = self._socket.recv(1 << 16)
             if not chunk:
                 raise EOFError
@@ -286,6 +370,45 @@ class IsolatedModule:
         code = process.returncode if process is not None else None
         code = jail.worker_status(code) if self.jailed else code
         return CallAborted(f"the learner's process died {when} ({_describe_exit(code)})")
+
+
+def _first_descendant(pid: int, skip: str) -> int | None:
+    """`pid`, or when its command name is `skip`, the first process below it whose name is not
+    (children listed by /proc/PID/task/PID/children); None where there is no /proc."""
+    seen = 0
+    while seen < 8:
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as handle:
+                if handle.read().strip() != skip:
+                    return pid
+            with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+                below = handle.read().split()
+        except OSError:
+            return None
+        if not below:
+            return None
+        pid, seen = int(below[0]), seen + 1
+    return None
+
+
+def _cpu_reader(pid: int | None) -> Callable[[], float] | None:
+    """A function giving the CPU seconds process `pid` (its threads and waited-for children)
+    used since this call; None when they cannot be read."""
+    if pid is None:
+        return None
+    path = f"/proc/{pid}/stat"
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        try:
+            with open(path, "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0  # the worker is gone: the socket says so
+        return sum(int(f) for f in fields[11:15]) / tick
+
+    start = used()
+    return lambda: used() - start
 
 
 def _frame(data: bytes) -> bytes:
@@ -311,7 +434,7 @@ def _describe_exit(code: int | None) -> str:
         return "no exit status"
     if code < 0:
         return f"killed by signal {-code}, e.g. a segmentation fault" if code == -11 else f"signal {-code}"
-    return f"exit status {code}: sys.exit or os._exit was called"
+    return f"exit status {code}, without a word: os._exit was called, or the interpreter failed"
 
 
 @dataclass
@@ -348,13 +471,15 @@ class InProcessModule:
         lab_functions: tuple[str, ...] = (),
     ) -> Outcome:
         """Run `name(*args, **kwargs)` here, on copies of the inputs (no time limit)."""
+        started = time.process_time()
         outcome = observe_call(self.namespace, name, args, kwargs, lab_functions, copy_inputs=True)
+        outcome = outcome._replace(seconds=time.process_time() - started)
         if outcome.kind != "ok":
             return outcome
         try:
             return outcome._replace(value=decode(encode(outcome.value)))  # as the worker would send it
         except TypeError as error:
-            return Outcome("unsendable", message=str(error))
+            return Outcome("unsendable", message=str(error), seconds=outcome.seconds)
 
     def open(self) -> None:
         """Nothing to start: the module is imported already."""

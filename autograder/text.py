@@ -8,6 +8,7 @@ import re
 
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cap(text: str, limit: int) -> str:
@@ -30,3 +31,9 @@ def escape_markdown(text: str) -> str:
 def fenced(text: str) -> str:
     """`text` safe inside a ``` code block, where nothing is rendered: no line can close the fence."""
     return printable(text).replace("```", "'''")
+
+
+def csv_cell(value: object) -> object:
+    """`value` as a CSV cell that no spreadsheet reads as a formula: a text starting with `=`,
+    `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (numbers are left as they are)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value

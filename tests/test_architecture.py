@@ -29,6 +29,7 @@ LAYERS = [
         "catalogue",
         "course",
         "results",
+        "confine",
     },
     {"outcome"},
     {"_worker"},

@@ -119,7 +119,7 @@ def test_csv_parses_back_to_the_json_reports(graded: dict) -> None:
             report["score"],
         )
     header = (graded["root"] / "grades.csv").read_text().splitlines()
-    assert header[0] == f"student,total,max,{LAB},problem"
+    assert header[0] == f"student,total,max,{LAB},problem,isolation"
     assert any(line.startswith('"Doe, Jane",') for line in header)
 
 

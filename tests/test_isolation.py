@@ -49,7 +49,7 @@ def functions_losing_points(report: dict) -> set[str]:
         ("hang", {"log_softmax"}, "timed out after 1 s"),
         ("os_exit", {"next_token_targets"}, "exit status 0"),
         ("segfault", {"masked_mean_nll"}, "signal 11"),
-        ("sys_exit", {"sft_gain", "sft_step"}, "died"),
+        ("sys_exit", {"sft_gain", "sft_step"}, "ended while running the call"),
         # patching builtins.abs also breaks its own sft_gain's check that the mixture sums to 1
         ("patcher", {"masked_mean_nll", "sft_gain"}, "divide by the number of masked-in tokens"),
         ("unsendable", {"log_softmax"}, "cannot read"),

@@ -3,7 +3,8 @@
 #
 #   grade-pull-request.sh HEAD_CHECKOUT RESULTS_DIR [GRADER_OPTION...]
 #
-# Options after the two folders go to the grader (the Grade workflow passes --isolation jail).
+# Options after the two folders go to the grader. The jail is required (--isolation jail) unless
+# they say otherwise (--isolation process): a runner may grade many pull requests.
 # Only lab files under HEAD_CHECKOUT/exercises/ are taken from the pull request, found by the
 # course's file-finding rule (autograder/tools/finding.py: regular files named like a lab, in
 # exercises/ or one level of subfolders; it prints which file was graded when there was a
@@ -17,6 +18,12 @@ submission=$(mktemp -d)
 trap 'rm -rf "$submission"' EXIT
 
 cd "$trusted"
+# Learner text (file names, exception messages) reaches this step's log: from here to the line
+# that repeats the token the runner executes no workflow command (::error, ::add-mask::, ...).
+# The token is drawn here, by this trusted script, where no learner code can read it.
+token=$(python -c 'import secrets; print(secrets.token_hex(16))')
+echo "::stop-commands::$token"
+trap 'echo "::$token::"; rm -rf "$submission"' EXIT  # commands resume however this script ends
 # Reads the head's files as data only: no learner code runs here.
 python -E -s -m autograder.tools.finding "$head_exercises" "$submission"
 status=0
@@ -25,6 +32,6 @@ status=0
 env -u GITHUB_ENV -u GITHUB_STEP_SUMMARY -u GITHUB_OUTPUT -u GITHUB_PATH -u GITHUB_STATE \
   python -E -s -m autograder --submission "$submission" --fail-under 0 \
   --json "$results/results.json" --junit "$results/junit.xml" \
-  "${@:3}" || status=$?
+  --isolation jail "${@:3}" || status=$?
 # 0 and 1 are grades (the score is in the results); 2, or no results, means the grader did not run.
 [ "$status" -le 1 ] && [ -s "$results/results.json" ]

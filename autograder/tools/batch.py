@@ -17,7 +17,7 @@ outnumber `MAX_TASKS`, so that they would take other students' CPU, or whose gra
 
 The CSV (default `build/batch/grades.csv`; Python's `csv` module, so a name with a comma stays
 one field) has one row per student, always, whatever a student's code does:
-`student,total,max,<lab module>...,problem`. The problem column names every lab or function not
+`student,total,max,<lab module>...,problem,isolation`. The problem column names every lab or function not
 graded in full for a reason other than wrong answers (no file, does not import, timed out,
 killed, stopped). `--json-dir` (default `build/batch/students/`) gets each student's Gradescope
 `results.json` as `<student>.json` and the text scoreboard they would see as `<student>.txt`,
@@ -39,13 +39,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from autograder.cli import UsageError, isolation_for_a_class
 from autograder.engine import REPO_ROOT
 from autograder.labs import LAB_MODULES, available_labs, load_lab
 from autograder.supervisor import become_subreaper, children, kill_strays
+from autograder.text import csv_cell
 from autograder.tools import finding
 
 MAX_TASKS = 12
@@ -61,6 +63,8 @@ class StudentGrade:
     student: str
     labs: dict[str, tuple[int, int]]  # lab module -> (earned, possible)
     problem: str = ""
+    isolation: str = ""
+    """How their code ran: the results file's words, or the `--isolation` asked for when there is none."""
 
     @property
     def total(self) -> int:
@@ -211,7 +215,8 @@ def _grade(student: _Student, labs: list[int], problem: str) -> StudentGrade:
             student.name, scores, f"their grader was killed (signal {-code}), e.g. by their code"
         )
     problems = _problems(report).replace(str(student.folder / "submission"), "the submission")
-    return StudentGrade(student.name, scores, "grader could not run" if code == 2 else problems)
+    isolation = str(report.get("extra_data", {}).get("isolation", ""))
+    return StudentGrade(student.name, scores, "grader could not run" if code == 2 else problems, isolation)
 
 
 def _keep_reports(student: _Student, json_dir: Path, grade: StudentGrade) -> None:
@@ -280,9 +285,10 @@ def grade_class(
 ) -> list[StudentGrade]:
     """Grade every student folder under `submissions`, `jobs` students at once; rows sorted by student.
 
-    `isolation` is the grader's `--isolation` (`auto`: each student's workers in the jail where
-    bubblewrap can run).
+    `isolation` is the grader's `--isolation`: the jail for `auto` and `jail`, plain processes
+    only for `process` (raises `autograder.cli.UsageError` when the jail is needed and cannot run).
     """
+    isolation = isolation_for_a_class(isolation)
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     files = {
         folder.name: finding.find_lab_files(folder) for folder in folders
@@ -322,20 +328,26 @@ def grade_class(
         kill_strays(before)
     for name in files:
         grades.setdefault(name, StudentGrade(name, _zero(labs), "not graded"))
-    return [grades[name] for name in sorted(grades)]
+    return [replace(grades[name], isolation=grades[name].isolation or isolation) for name in sorted(grades)]
 
 
 def write_csv(grades: list[StudentGrade], path: Path, labs: list[int]) -> None:
-    """`student,total,max,<lab>...,problem`, one row per student."""
+    """`student,total,max,<lab>...,problem,isolation`, one row per student."""
     modules = [LAB_MODULES[n] for n in labs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "total", "max", *modules, "problem"])
+        writer.writerow(["student", "total", "max", *modules, "problem", "isolation"])
         for g in grades:
-            writer.writerow(
-                [g.student, g.total, g.max, *(g.labs.get(m, (0, 0))[0] for m in modules), g.problem]
-            )
+            row = [
+                g.student,
+                g.total,
+                g.max,
+                *(g.labs.get(m, (0, 0))[0] for m in modules),
+                g.problem,
+                g.isolation,
+            ]
+            writer.writerow([csv_cell(cell) for cell in row])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -368,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--isolation",
         choices=("auto", "jail", "process"),
         default="auto",
-        help="the grader's --isolation for every student (default auto)",
+        help="the grader's --isolation for every student: the jail (auto, the default, and jail: "
+        "refused where it cannot run), or plain processes only when asked for (process)",
     )
     parser.add_argument(
         "--student-timeout",
@@ -400,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
             student_timeout=args.student_timeout,
             isolation=args.isolation,
         )
+    except UsageError as refused:
+        print(f"python -m autograder.tools.batch: error: {refused}", file=sys.stderr)
+        return 2
     finally:
         write_csv(grades, args.csv, labs)
     for g in grades:

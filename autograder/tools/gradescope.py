@@ -81,8 +81,8 @@ def build(out: Path, config: Path) -> Path:
 def read_config(path: Path) -> dict[str, Any]:
     """`gradescope.toml`, checked: isolation, timeout and visibility rules."""
     config = tomllib.loads(path.read_text(encoding="utf-8"))
-    if config.get("isolation", "jail") not in ("jail", "auto"):
-        raise ValueError(f"{path}: isolation must be 'jail' or 'auto'")
+    if config.get("isolation", "jail") not in ("jail", "auto", "process"):
+        raise ValueError(f"{path}: isolation must be 'jail' ('auto' means the same) or 'process'")
     if not float(config.get("timeout", 2.0)) > 0:
         raise ValueError(f"{path}: timeout must be > 0")
     visibility = config.get("visibility", {})
@@ -130,7 +130,7 @@ def grader_command(work: Path, results: Path, config: dict[str, Any]) -> list[st
         "--timeout",
         str(float(config.get("timeout", 2.0))),
         "--isolation",
-        config.get("isolation", "jail"),
+        "process" if config.get("isolation") == "process" else "jail",
     ]
     if os.geteuid() == 0:
         ids = str(UNPRIVILEGED)
@@ -154,11 +154,13 @@ def checked_results(path: Path) -> dict[str, Any]:
         for t in tests
     ):
         raise ValueError("malformed tests")
+    extra = document.get("extra_data")
     return {
         "score": sum(t["score"] for t in tests),
         "execution_time": document.get("execution_time", 0),
         "output": str(document.get("output", "")),
         "tests": tests,
+        "extra_data": {"isolation": str(extra.get("isolation", "")) if isinstance(extra, dict) else ""},
     }
 
 

@@ -58,6 +58,7 @@ from traitlets import Float, Unicode
 from autograder import catalog, public
 from autograder.course import helper_files, lab_page
 from autograder.labs import LAB_MODULES, available_labs
+from autograder.text import csv_cell
 from autograder.tools.stubs import ROOT, SOLUTIONS, _functions_with_regions
 
 COURSE = ROOT / "build" / "nbgrader"
@@ -559,7 +560,7 @@ def write_csv(rows: list[dict[str, object]], path: Path, labs: list[str]) -> Non
             restval=0,
         )
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
