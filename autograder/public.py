@@ -1,6 +1,7 @@
 """A self-check for a student repository that has no reference solutions: your docstring examples.
 
-    python -m autograder.public [--submission DIR] [--lab N ...]     # or: nox -s grade
+    python -m autograder.public [--submission DIR] [--lab N ...] [--timeout SECONDS] [--verbose]
+                                                                    # or: nox -s grade -- ...
 
 In a notebook of the nbgrader track this file sits beside the notebook as `self_check.py`, and
 each test cell runs `check_examples(<function>)` on the function defined above it.
@@ -44,8 +45,9 @@ class ExampleResult:
     detail: str = ""
 
 
-def run_examples(path: Path) -> list[ExampleResult]:
-    """Import the lab file at `path` and run each of its functions' docstring examples."""
+def run_examples(path: Path, every: bool = False) -> list[ExampleResult]:
+    """Import the lab file at `path` and run each of its functions' docstring examples (`every`:
+    report every failing example of a function, not only the first)."""
     sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
@@ -57,14 +59,17 @@ def run_examples(path: Path) -> list[ExampleResult]:
             continue
         if name.startswith("_") or name == "main":
             continue
-        result = examples_of(function, vars(module))
+        result = examples_of(function, vars(module), every)
         if result is not None:  # the demo's helpers have no examples
             results.append(result)
     return results
 
 
-def examples_of(function: Callable[..., Any], namespace: dict[str, Any]) -> ExampleResult | None:
-    """Run the docstring examples of `function` in `namespace`; None when it has none."""
+def examples_of(
+    function: Callable[..., Any], namespace: dict[str, Any], every: bool = False
+) -> ExampleResult | None:
+    """Run the docstring examples of `function` in `namespace`; None when it has none. The detail
+    of a failure is its first failing example, or each of them with `every`."""
     name = function.__name__
     finder = doctest.DocTestFinder(recurse=False)
     tests = [t for t in finder.find(function, name, globs=namespace) if t.examples]
@@ -79,7 +84,7 @@ def examples_of(function: Callable[..., Any], namespace: dict[str, Any]) -> Exam
     text = "".join(report)
     if re.search(rf"NotImplementedError: (Lab \d+: {name}\b|{NOTEBOOK_STUB})", text):
         return ExampleResult(name, "stub")
-    return ExampleResult(name, "fail", _first_failure(text))
+    return ExampleResult(name, "fail", _failures(text, every))
 
 
 def check_examples(function: Callable[..., Any]) -> None:
@@ -96,18 +101,20 @@ def check_examples(function: Callable[..., Any]) -> None:
     print("(A self-check on the docstring's examples: your grade is computed when you submit.)")
 
 
-def _first_failure(report: str) -> str:
-    """The first failure of a doctest report, without its banner lines."""
+def _failures(report: str, every: bool = False) -> str:
+    """The first failure of a doctest report (or every one), without its banner lines."""
     blocks = [b for b in report.split("*" * 70) if b.strip()]
-    lines = blocks[0].strip().splitlines() if blocks else []
-    return "\n".join(line for line in lines if not line.startswith(("File ", "Failed example:")))[:2000]
+    lines = [line for block in blocks[: None if every else 1] for line in block.strip().splitlines()]
+    limit = 20_000 if every else 2000
+    return "\n".join(line for line in lines if not line.startswith(("File ", "Failed example:")))[:limit]
 
 
-def check_lab(path: Path, time_limit: float = TIME_LIMIT) -> list[ExampleResult] | str:
+def check_lab(path: Path, time_limit: float = TIME_LIMIT, every: bool = False) -> list[ExampleResult] | str:
     """Run one lab's examples in a child process; return the results, or why there are none."""
     try:
         child = subprocess.run(
-            [sys.executable, "-m", "autograder.public", "--examples-of", str(path)],
+            [sys.executable, "-m", "autograder.public", "--examples-of", str(path)]
+            + (["--verbose"] if every else []),
             capture_output=True,
             text=True,
             timeout=time_limit,
@@ -144,18 +151,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.public", description=__doc__.splitlines()[0])
     parser.add_argument("--submission", type=Path, default=Path(__file__).resolve().parents[1] / "exercises")
     parser.add_argument("--lab", type=int, action="append", metavar="N", help="check only lab N (repeatable)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"time limit of one lab's examples (default {TIME_LIMIT:g})",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show every failing example of a function, not only the first"
+    )
     parser.add_argument("--examples-of", type=Path, help=argparse.SUPPRESS)  # the child process's job
     args = parser.parse_args(argv)
     if args.examples_of is not None:
-        print(json.dumps([vars(r) for r in run_examples(args.examples_of.resolve())]))
+        print(json.dumps([vars(r) for r in run_examples(args.examples_of.resolve(), args.verbose)]))
         return 0
+    if args.timeout <= 0:
+        parser.error("--timeout must be > 0")
     paths = sorted(args.submission.glob("lab[0-9]_*.py"))
     paths = [p for p in paths if args.lab is None or int(p.name[3]) in args.lab]
     if not paths:
         print(f"python -m autograder.public: no lab file in {args.submission}", file=sys.stderr)
         return 2
     print("Self-check: the docstring examples of your functions (your grade is computed when you submit).\n")
-    outcomes = {path.stem: check_lab(path.resolve()) for path in paths}
+    outcomes = {path.stem: check_lab(path.resolve(), args.timeout, args.verbose) for path in paths}
     for lab, outcome in outcomes.items():
         print("\n".join(report(lab, outcome)) + "\n")
     passed = all(not isinstance(o, str) and all(r.status == "pass" for r in o) for o in outcomes.values())
