@@ -227,4 +227,4 @@ def test_gradebook_csv_quotes_a_name_with_a_comma(course: dict) -> None:
 def test_autograde_writes_its_csv_under_the_course_folder(course: dict, capsys) -> None:
     status = nb.main(["autograde", "--course", str(course["course"])])
     assert status == 1 and (course["course"] / "grades.csv").is_file()
-    assert "2 lab(s) not graded in full" in capsys.readouterr().err
+    assert "3 lab(s) not graded in full" in capsys.readouterr().err

@@ -99,6 +99,18 @@ REQUIRED_PAPERS = {
     "Cui et al. 2025": "2505.22617",
     "GSPO": "2507.18071",
     "MiniMax-M1/CISPO": "2506.13585",
+    # Lab 6: rejection sampling, test-time compute and distillation.
+    "Expert iteration": "1705.08439",
+    "STaR": "2203.14465",
+    "Llama 2": "2307.09288",
+    "ReST-EM": "2312.06585",
+    "Xiong et al. 2025": "2504.11343",
+    "GSM8K verifiers": "2110.14168",
+    "Large language monkeys": "2407.21787",
+    "Hinton et al. 2015": "1503.02531",
+    "MiniLLM": "2306.08543",
+    "GKD": "2306.13649",
+    "Qwen3": "2505.09388",
 }
 MIN_TEXT_PX = 11  # the smallest text a figure may show at its rendered width
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
