@@ -179,7 +179,7 @@ def measure(runs: int, cold_runs: int, nox_python: str | None) -> dict[str, Any]
             _, out, status = timed([sys.executable, "-c", INNER, mode], REPO_ROOT, env)
             if status != 0:
                 raise SystemExit(f"grading the reference failed ({mode}):\n{out}")
-            data = json.loads(out.strip().splitlines()[-1])
+            data = json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
             totals.append(data["total"])
             startups.append(data["startup"])
             for number, seconds in data["labs"].items():
