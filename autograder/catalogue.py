@@ -1,4 +1,4 @@
-"""A lab's mistake catalogue: the known wrong implementations of its functions, declared once.
+"""A lab's catalogue: the known wrong implementations of its functions, and other right ones.
 
 Each lab grader package has a `catalogue.py` that declares its mistakes:
 
@@ -25,13 +25,24 @@ that mistake returns. The same entry serves three uses:
   points on its function and be shown its own hint, and no other entry's;
 - the instructors' list of common mistakes.
 
+The catalogue also declares correct alternatives: other right ways to write a function (loops
+instead of vectorised code, a softplus form, gradient descent instead of Newton), which the
+variant tests grade and which must keep full marks:
+
+    @CATALOGUE.correct("pass_at_k", "loops")
+    def pass_at_k_loops(n, c, k):
+        ...
+
+The alternatives of one approach (`"loops"`) are graded together, each in place of the reference.
+
 Rules for an entry's body, so that it runs both in the grader and as a submission in the jail:
 it may use only `np` (numpy), `math` and `ref` (the lab's reference solution module, e.g.
 `ref.log_softmax`), all three imported at the top of the catalogue module under exactly those
-names, and no other global. It validates nothing: unless `keeps_validation=False`, the variant
+names, and no other global; it calls the lab's other functions through `ref`. A mistake validates nothing: unless `keeps_validation=False`, the variant
 tests run the reference first on the same arguments (so a mistake costs only the points of its
 own values, not the contract's errors). An entry with `keeps_validation=False` *is* a missing
-validation; its `hint` may be empty, since the `rejects` property already names the case.
+validation; its `hint` may be empty, since the `rejects` property already names the case. A
+correct alternative validates its arguments itself, as the contract says.
 """
 
 from __future__ import annotations
@@ -80,12 +91,35 @@ class Mistake:
         return run(self.implementation, args, kwargs)
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """One correct way to write a lab function other than the reference's.
+
+    Attributes:
+        lab: The lab module, e.g. `"lab5_grpo"`.
+        function: The lab function it implements, e.g. `"pass_at_k"`.
+        approach: The approach it belongs to, e.g. `"loops"` (graded together with its kind).
+        implementation: The function, with the lab function's signature.
+    """
+
+    lab: str
+    function: str
+    approach: str
+    implementation: Callable[..., Any]
+
+    @property
+    def name(self) -> str:
+        """The implementation's name, unique within its catalogue."""
+        return self.implementation.__name__
+
+
 @dataclass
 class Catalogue:
-    """The mistakes of one lab, in declaration order."""
+    """The mistakes and correct alternatives of one lab, in declaration order."""
 
     lab: str
     mistakes: list[Mistake] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         CATALOGUES[self.lab] = self
@@ -96,17 +130,30 @@ class Catalogue:
         """Declare the decorated function as a mistake in the lab function `function`."""
 
         def register(implementation: Callable[..., Any]) -> Callable[..., Any]:
-            name = implementation.__name__
-            if name == function or any(m.name == name for m in self.mistakes):
-                raise ValueError(
-                    f"{self.lab}: name the mistake {name} apart from its function and the others"
-                )
+            self._check_name(implementation, function)
             self.mistakes.append(
                 Mistake(self.lab, function, description, hint, implementation, keeps_validation)
             )
             return implementation
 
         return register
+
+    def correct(self, function: str, approach: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare the decorated function as a correct alternative of the lab function `function`,
+        one of the functions written in `approach`."""
+
+        def register(implementation: Callable[..., Any]) -> Callable[..., Any]:
+            self._check_name(implementation, function)
+            self.alternatives.append(Alternative(self.lab, function, approach, implementation))
+            return implementation
+
+        return register
+
+    def _check_name(self, implementation: Callable[..., Any], function: str) -> None:
+        name = implementation.__name__
+        taken = {m.name for m in self.mistakes} | {a.name for a in self.alternatives}
+        if name == function or name in taken:
+            raise ValueError(f"{self.lab}: name the entry {name} apart from its function and the others")
 
     def of(self, function: str) -> list[Mistake]:
         """The mistakes declared for the lab function `function`."""

@@ -11,8 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATTER_OFF = ("# fmt: " + "skip", "# fmt: " + "off")
-PENDING = ("autograder/labs/", "tests/variants/")
-"""Being rewritten on another branch (issue 24), which removes their formatter switches."""
 
 
 # The layers of `autograder/`, lowest first (CONTRIBUTING.md, "Architecture"): a module imports only
@@ -91,7 +89,6 @@ def test_the_formatter_is_never_switched_off():
     offending = [
         f"{name}:{number}"
         for name in tracked.stdout.split()
-        if not name.startswith(PENDING)
         for number, line in enumerate((ROOT / name).read_text(encoding="utf-8").splitlines(), 1)
         if line.rstrip().endswith(FORMATTER_OFF)
     ]

@@ -58,9 +58,12 @@ def test_every_function_has_at_most_one_value_error_property(number):
 
 @pytest.mark.parametrize("number", available_labs())
 def test_no_grader_rewrites_a_shared_helper(number):
+    """The catalogue is left out: its entries are written as a learner writes the lab's functions,
+    helpers (`log_softmax`, `sigmoid`) included."""
     defined = {
         (path.name, node.name)
         for path in grader_files(number)
+        if path.name != "catalogue.py"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in FORBIDDEN
     }

@@ -1,9 +1,10 @@
 """Adding a lab is four files (CONTRIBUTING.md, "Adding a lab"): proved on a throwaway lab.
 
 In a temporary copy of the repository's tracked files, a tiny Lab 9 is added as the recipe says
-(its solutions file with one function, its grader package with one property, its catalogue with
-one mistake, its page) and nothing else is edited. Then the grader grades it (the reference full
-marks, the stub 0, the catalogued mistake loses the property's points with its hint), the stub
+(its solutions file with one function, its grader package with two declared properties, its
+catalogue with two mistakes and two correct alternatives, its page) and nothing else is edited.
+Then the grader grades it (the reference full marks, the stub 0, the catalogued mistake loses the
+property's points with its hint), the variant tests grade its catalogue, the stub
 generator writes its stub, the demo tests and the site test's lab-page checks run on it, and the
 notebook build makes its notebook. The site itself is not built (a minute): the checks are those
 of `tests/test_site.py` that read the page and what `docs/hooks.py` makes of it (navigation,
@@ -79,22 +80,25 @@ GRADER = '''"""Graded properties of Lab 9 (`exercises/lab9_scale.py`)."""
 
 from __future__ import annotations
 
-from hypothesis import given
+import numpy as np
+from hypothesis import strategies as st
 
-from autograder import checks
 from autograder import strategies as gen
-from autograder.engine import Lab, reference
-from autograder.labs.lab9_scale.catalogue import CATALOGUE
+from autograder.engine import Invalid, Lab
+from autograder.labs.lab9_scale import catalogue
 
-ref = reference("lab9_scale")
 LAB = Lab(9, "lab9_scale", "Scaling")
 double = LAB.function("double")
 
+double.matches_reference(
+    "matches the reference on random arrays",
+    2,
+    st.tuples(gen.arrays(gen.shapes(min_dims=1, max_dims=1))),
+    examples=[(np.array([1.0, -2.5]),)],
+)
+double.rejects([Invalid("x is 2-D", "x", (np.zeros((2, 2)),))])
 
-@double.holds("matches the reference on random arrays", points=2)
-@given(x=gen.arrays(gen.shapes(min_dims=1, max_dims=1)))
-def doubles_like_the_reference(f, x):
-    checks.close(checks.as_array(f(x), x.shape), ref.double(x), mistakes=CATALOGUE.values("double", x))
+__all__ = ["LAB", "catalogue", "double"]
 '''
 
 CATALOGUE = '''"""The known mistakes of Lab 9."""
@@ -111,6 +115,26 @@ CATALOGUE = Catalogue("lab9_scale")
 @CATALOGUE.mistake("double", "adds 2 instead of multiplying", hint="double means times 2, not plus 2")
 def double_adds_two(x):
     return np.asarray(x, dtype=float) + 2.0
+
+
+@CATALOGUE.mistake("double", "no check of the shape", hint="", keeps_validation=False)
+def double_unchecked(x):
+    return 2.0 * np.asarray(x, dtype=float)
+
+
+@CATALOGUE.correct("double", "a sum")
+def double_as_a_sum(x):
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError("x must be 1-D")
+    return x + x
+
+
+@CATALOGUE.correct("double", "loops")
+def double_loops(x):
+    if np.ndim(x) != 1:
+        raise ValueError("x must be 1-D")
+    return np.array([2.0 * float(v) for v in x])
 '''
 
 PAGE = """# Lab 9: Scaling
@@ -200,10 +224,10 @@ def test_the_grader_grades_it(repo: Path) -> None:
     listed = run(
         repo, "-c", "from autograder import catalog; print([(i.lab, i.name, i.points) for i in catalog()])"
     )
-    assert "('lab9_scale', 'double', 2)" in listed.stdout
+    assert "('lab9_scale', 'double', 3)" in listed.stdout
     run(repo, "-m", "autograder", "--lab", "9", "--submission", "solutions", "--json", "reference.json")
     reference = json.loads((repo / "reference.json").read_text(encoding="utf-8"))
-    assert reference["score"] == reference["max_score"] == 2
+    assert reference["score"] == reference["max_score"] == 3
     stub = subprocess.run(
         [sys.executable, "-m", "autograder", "--lab", "9", "--json", "stub.json"],
         cwd=repo,
@@ -233,6 +257,13 @@ def test_its_catalogued_mistake_loses_points_with_its_hint(repo: Path) -> None:
         check=False,
     )
     assert result.returncode == 1 and "double means times 2, not plus 2" in result.stdout
+
+
+def test_the_variant_tests_pick_up_its_catalogue(repo: Path) -> None:
+    """Its mistakes lose points with their hints, every property is failed by one, and its
+    correct alternatives keep full marks: `tests/test_variants.py` on Lab 9 alone."""
+    result = run(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_variants.py", "-k", MODULE)
+    assert "9 passed" in result.stdout, result.stdout
 
 
 def test_the_demo_and_site_tests_pick_it_up(repo: Path) -> None:

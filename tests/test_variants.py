@@ -1,7 +1,7 @@
 """Grade the grader: the reference scores full marks, stubs score 0, every mistake of the labs'
 catalogues (`autograder/labs/<lab>/catalogue.py`) loses points on the function it breaks, is shown
 its own hint and no other mistake's, in one full block; every property is failed by some mistake;
-correct alternative implementations (`tests/variants/`) keep full marks."""
+correct alternatives, declared in the same catalogues, keep full marks."""
 
 from __future__ import annotations
 
@@ -48,12 +48,26 @@ def other_hints(variant: Variant, shown: str) -> list[str]:
     return sorted(h for h in hints if f"Hint: {h}." in shown or f"  - {h}\n" in shown + "\n")
 
 
+def selected_labs(session: pytest.Session) -> set[str]:
+    """The labs whose tests this run selected (`-k lab5_grpo` grades only Lab 5's variants)."""
+    labs = set()
+    for item in session.items:
+        params = getattr(item, "callspec", None)
+        if params is not None and "variant" in params.params:
+            labs.add(params.params["variant"].lab)
+        elif params is not None and "number" in params.params:
+            labs.add(LAB_MODULES[params.params["number"]])
+    return labs
+
+
 @pytest.fixture(scope="session")
-def wrong_results(tmp_path_factory) -> dict[Variant, FunctionResult]:
-    """Each wrong variant graded on the function it replaces (one process per CPU)."""
-    folders = [tmp_path_factory.mktemp(f"wrong{i}") for i in range(len(WRONG))]
+def wrong_results(request, tmp_path_factory) -> dict[Variant, FunctionResult]:
+    """Each wrong variant of the selected labs graded on the function it replaces (one process
+    per CPU)."""
+    wrong = [v for v in WRONG if v.lab in selected_labs(request.session)]
+    folders = [tmp_path_factory.mktemp(f"wrong{i}") for i in range(len(wrong))]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-        return dict(zip(WRONG, pool.map(graded_alone, WRONG, folders), strict=True))
+        return dict(zip(wrong, pool.map(graded_alone, wrong, folders), strict=True))
 
 
 def test_reference_scores_full_marks(tmp_path):
@@ -96,7 +110,7 @@ def test_wrong_variant_gets_one_full_block(variant, wrong_results):
     assert blocks == (0 if result.problem else 1), "\n".join(function_feedback(result))
 
 
-@pytest.mark.parametrize("number", available_labs())
+@pytest.mark.parametrize("number", available_labs(), ids=LAB_MODULES.get)
 def test_every_property_is_failed_by_some_wrong_variant(number, wrong_results):
     lab = load_lab(number)
     caught = {
@@ -130,7 +144,7 @@ def test_correct_alternative_keeps_full_marks(variant, tmp_path):
     assert not lost, "\n".join(lost)
 
 
-@pytest.mark.parametrize("number", available_labs())
+@pytest.mark.parametrize("number", available_labs(), ids=LAB_MODULES.get)
 def test_correct_alternatives_exist_for_every_lab(number):
     assert sum(v.lab == LAB_MODULES[number] for v in CORRECT) >= 2
 

@@ -1,12 +1,9 @@
-"""Wrong variants (the labs' mistake catalogues) and correct alternatives of the lab functions.
+"""Wrong variants and correct alternatives of the lab functions, from the labs' catalogues.
 
-The wrong variants are generated from `autograder/labs/<lab>/catalogue.py` (`from_catalogue`): each
-mistake, written once there, is graded on its own and must be shown its own hint. Each
-`tests/variants/labN_*.py` holds only correct alternatives, functions named like the lab functions
-they replace:
-
-    @correct("loops")
-    def log_softmax(logits, axis=-1): ...
+Both are declared in `autograder/labs/<lab>/catalogue.py`. Each mistake (`from_catalogue`), written
+once there, is graded on its own and must be shown its own hint; the correct alternatives of one
+approach (`from_alternatives`, e.g. every `"loops"` entry of a lab) are graded together and must
+keep full marks.
 
 `submission()` writes a lab file that takes the reference (`from _reference_<lab> import *`) and
 overrides just those functions, so a wrong variant can only cost points on its own function.
@@ -22,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.catalogue import Mistake
+from autograder.catalogue import Alternative, Mistake
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -45,9 +42,6 @@ class Variant:
         return f"{self.function}: {self.description}"
 
 
-REGISTRY: list[Variant] = []
-
-
 def _source(function: Callable) -> str:
     """The function's source from its `def` line on (decorators, even on several lines, dropped)."""
     source = textwrap.dedent(inspect.getsource(function))
@@ -55,19 +49,23 @@ def _source(function: Callable) -> str:
     return "\n".join(source.splitlines()[definition.lineno - 1 :]) + "\n"
 
 
-def correct(group: str) -> Callable[[Callable], Callable]:
-    """Register the decorated function in a correct alternative implementation named `group`."""
+def _in_place_of(entry: Mistake | Alternative, validation: bool) -> str:
+    """The entry's source, then the lab function that returns what the entry returns (after the
+    reference's own call when `validation`, so that it keeps the contract's errors).
 
-    def register(function: Callable) -> Callable:
-        lab = function.__module__.rsplit(".", 1)[-1]
-        for i, variant in enumerate(REGISTRY):
-            if variant.correct and variant.lab == lab and variant.description == group:
-                REGISTRY[i] = Variant(lab, "*", group, (*variant.sources, _source(function)), True)
-                return function
-        REGISTRY.append(Variant(lab, "*", group, (_source(function),), True))
-        return function
-
-    return register
+    The catalogue's bodies use `np`, `math` and `ref`; the submission's header provides the first
+    two, and `ref` is bound here to the reference module.
+    """
+    signature = inspect.signature(entry.implementation)
+    call = ", ".join(
+        f"*{name}" if p.kind is p.VAR_POSITIONAL else f"**{name}" if p.kind is p.VAR_KEYWORD else name
+        for name, p in signature.parameters.items()
+    )
+    check = f"    ref.{entry.function}({call})\n" if validation else ""
+    return (
+        f"ref = _reference\n\n\n{_source(entry.implementation)}\n\ndef {entry.function}{signature}:\n"
+        f"{check}    return {entry.name}({call})\n"
+    )
 
 
 def submission(variant: Variant, folder: Path) -> Path:
@@ -90,36 +88,42 @@ def submission(variant: Variant, folder: Path) -> Path:
 
 
 def from_catalogue(mistake: Mistake) -> Variant:
-    """A catalogue mistake as a wrong variant: its body under the lab function's name, after the
-    reference's own call (so that it keeps the contract's errors) unless `keeps_validation` is off.
-
-    The catalogue's bodies use `np`, `math` and `ref`; the submission's header provides the first
-    two, and `ref` is bound here to the reference module.
-    """
-    source = _source(mistake.implementation)
-    signature = inspect.signature(mistake.implementation)
-    call = ", ".join(
-        f"*{name}" if p.kind is p.VAR_POSITIONAL else f"**{name}" if p.kind is p.VAR_KEYWORD else name
-        for name, p in signature.parameters.items()
-    )
-    validation = f"    ref.{mistake.function}({call})\n" if mistake.keeps_validation else ""
-    wrapper = (
-        f"ref = _reference\n\n\n{source}\n\ndef {mistake.function}{signature}:\n"
-        f"{validation}    return {mistake.name}({call})\n"
-    )
+    """A catalogue mistake as a wrong variant, in place of the reference's function (after the
+    reference's own call unless the mistake is a missing validation: `keeps_validation` off)."""
     return Variant(
-        mistake.lab, mistake.function, mistake.description, (wrapper,), False, mistake.hint or None
+        mistake.lab,
+        mistake.function,
+        mistake.description,
+        (_in_place_of(mistake, mistake.keeps_validation),),
+        False,
+        mistake.hint or None,
     )
+
+
+def from_alternatives(alternatives: list[Alternative]) -> list[Variant]:
+    """The catalogue's correct alternatives as one variant per approach, each replacing every
+    function written in that approach."""
+    approaches = dict.fromkeys(a.approach for a in alternatives)
+    return [
+        Variant(
+            alternatives[0].lab,
+            "*",
+            approach,
+            tuple(_in_place_of(a, False) for a in alternatives if a.approach == approach),
+            True,
+        )
+        for approach in approaches
+    ]
 
 
 def load_all() -> list[Variant]:
-    """Import every variants module and every lab's catalogue; return the variants."""
+    """Every lab's catalogue as variants: its correct alternatives, then its mistakes."""
     import importlib
 
-    for path in sorted(Path(__file__).parent.glob("lab*.py")):
-        importlib.import_module(f"tests.variants.{path.stem}")
-    catalogued = []
+    variants = []
     for path in sorted((SOLUTIONS.parent / "autograder" / "labs").glob("lab*/catalogue.py")):
         catalogue = importlib.import_module(f"autograder.labs.{path.parent.name}.catalogue").CATALOGUE
-        catalogued += [from_catalogue(m) for m in catalogue.mistakes]
-    return REGISTRY + catalogued
+        if catalogue.alternatives:
+            variants += from_alternatives(catalogue.alternatives)
+        variants += [from_catalogue(m) for m in catalogue.mistakes]
+    return variants

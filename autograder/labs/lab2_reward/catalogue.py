@@ -3,6 +3,8 @@ that mistake returns; the grader shows its hint when a learner's value matches i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograder.catalogue import Catalogue
@@ -219,7 +221,7 @@ def preference_loss_grad_no_validation_shapes_n(w, x_chosen, x_rejected, l2=0.0)
     "100 gradient-descent steps: not converged",
     hint="keep iterating until ||grad|| <= tol: Newton's method converges in a handful of steps, gradient descent needs thousands (and its step size must be below 2 / the largest curvature)",
 )
-def fit_reward_model_100_gradient_descent_steps(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_100_gradient_descent_steps(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     x_chosen, x_rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
@@ -237,7 +239,7 @@ def fit_reward_model_100_gradient_descent_steps(x_chosen, x_rejected, l2=0.001, 
     "Newton without l2 * I in the Hessian",
     hint="these labels are perfectly consistent: as w grows every p_i (1 - p_i) tends to 0, so only the l2 * I term keeps the Hessian invertible",
 )
-def fit_reward_model_newton_without_l2_i(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_newton_without_l2_i(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     x_chosen, x_rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
@@ -255,7 +257,7 @@ def fit_reward_model_newton_without_l2_i(x_chosen, x_rejected, l2=0.001, tol=1e-
 @CATALOGUE.mistake(
     "fit_reward_model", "l2 = 0 accepted (no validation of l2)", hint="", keeps_validation=False
 )
-def fit_reward_model_l2_0_accepted_no(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_l2_0_accepted_no(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     if l2 == 0:
         return ref.fit_reward_model(x_chosen, x_rejected, 1e-12, tol, max_iter)
     return ref.fit_reward_model(x_chosen, x_rejected, abs(l2), tol, max_iter)
@@ -266,7 +268,7 @@ def fit_reward_model_l2_0_accepted_no(x_chosen, x_rejected, l2=0.001, tol=1e-09,
     "weights normalised to sum 1, as in the demo's table",
     hint="return w itself: normalising the weights (to sum 1) changes every margin and the loss",
 )
-def fit_reward_model_weights_normalised_sum_1(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_weights_normalised_sum_1(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     w = ref.fit_reward_model(x_chosen, x_rejected, l2, tol, max_iter)
     return w / w.sum()
 
@@ -276,7 +278,7 @@ def fit_reward_model_weights_normalised_sum_1(x_chosen, x_rejected, l2=0.001, to
     "penalty l2 * ||w||^2 in the fit: gradient 2 * l2 * w, Hessian 2 * l2 * I",
     hint="the penalty is (l2 / 2) * ||w||^2, whose gradient is l2 * w: with 2 * l2 * w you minimise another loss",
 )
-def fit_reward_model_penalty_l2_w_2(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_penalty_l2_w_2(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     if not l2 > 0:
         raise ValueError("l2 must be > 0")
     return ref.fit_reward_model(x_chosen, x_rejected, 2 * l2, tol, max_iter)
@@ -287,12 +289,12 @@ def fit_reward_model_penalty_l2_w_2(x_chosen, x_rejected, l2=0.001, tol=1e-09, m
     "labels reversed: minimises the loss of (x_rejected, x_chosen)",
     hint="the margin is chosen minus rejected: you fitted the reversed labels",
 )
-def fit_reward_model_labels_reversed_minimises_loss(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_labels_reversed_minimises_loss(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     return ref.fit_reward_model(x_rejected, x_chosen, l2, tol, max_iter)
 
 
 @CATALOGUE.mistake("fit_reward_model", "modifies x_chosen in place while computing the differences", hint="")
-def fit_reward_model_modifies_x_chosen_place(x_chosen, x_rejected, l2=0.001, tol=1e-09, max_iter=100):
+def fit_reward_model_modifies_x_chosen_place(x_chosen, x_rejected, l2=0.001, tol=1e-9, max_iter=100):
     w = ref.fit_reward_model(x_chosen, x_rejected, l2, tol, max_iter)
     diffs = np.asarray(x_chosen, dtype=float)
     diffs -= np.asarray(x_rejected, dtype=float)
@@ -357,3 +359,172 @@ def preference_loss_penalty_left_out(w, x_chosen, x_rejected, l2=0.0):
 )
 def pairwise_accuracy_rejected_higher(w, x_chosen, x_rejected):
     return ref.pairwise_accuracy(w, x_rejected, x_chosen)
+
+
+# Correct alternatives: other right ways to write the functions, which must keep full marks.
+
+
+@CATALOGUE.correct("preference_probability", "loops")
+def preference_probability_loops(r_chosen, r_rejected):
+    chosen, rejected = np.asarray(r_chosen, dtype=float), np.asarray(r_rejected, dtype=float)
+    try:
+        chosen, rejected = np.broadcast_arrays(chosen, rejected)
+    except ValueError:
+        raise ValueError(
+            f"r_chosen {chosen.shape} and r_rejected {rejected.shape} do not broadcast"
+        ) from None
+    out = np.empty(chosen.shape)
+    for index in np.ndindex(chosen.shape):
+        gap = float(chosen[index]) - float(rejected[index])
+        if gap >= 0:
+            out[index] = 1.0 / (1.0 + math.exp(-gap))
+        else:
+            out[index] = math.exp(gap) / (1.0 + math.exp(gap))
+    return out
+
+
+@CATALOGUE.correct("preference_loss", "loops")
+def preference_loss_loops(w, x_chosen, x_rejected, l2=0.0):
+    chosen, rejected = np.asarray(x_chosen, dtype=float), np.asarray(x_rejected, dtype=float)
+    if chosen.ndim != 2:
+        raise ValueError("x_chosen must be 2-D")
+    if rejected.shape != chosen.shape:
+        raise ValueError("x_rejected must have the shape of x_chosen")
+    w = np.asarray(w, dtype=float).tolist()
+    if not isinstance(w, list) or len(w) != chosen.shape[1] or any(isinstance(v, list) for v in w):
+        raise ValueError("w must be a vector with one weight per feature")
+    if chosen.shape[0] == 0:
+        raise ValueError("x_chosen holds no comparison")
+    if l2 < 0:
+        raise ValueError("l2 must be >= 0")
+    total = 0.0
+    for row_c, row_r in zip(chosen.tolist(), rejected.tolist(), strict=False):
+        margin = sum(wj * (c - r) for wj, c, r in zip(w, row_c, row_r, strict=False))
+        total += max(-margin, 0.0) + math.log1p(math.exp(-abs(margin)))
+    return total / len(chosen) + 0.5 * l2 * sum(wj * wj for wj in w)
+
+
+@CATALOGUE.correct("preference_loss_grad", "loops")
+def preference_loss_grad_loops(w, x_chosen, x_rejected, l2=0.0):
+    ref.preference_loss(w, x_chosen, x_rejected, l2)  # the same checks
+    w = np.asarray(w, dtype=float).tolist()
+    chosen, rejected = (
+        np.asarray(x_chosen, dtype=float).tolist(),
+        np.asarray(x_rejected, dtype=float).tolist(),
+    )
+    grad = [l2 * wj for wj in w]
+    for row_c, row_r in zip(chosen, rejected, strict=False):
+        diff = [c - r for c, r in zip(row_c, row_r, strict=False)]
+        margin = sum(wj * dj for wj, dj in zip(w, diff, strict=False))
+        wrong_way = float(ref.preference_probability(-margin, 0.0))
+        for j, dj in enumerate(diff):
+            grad[j] -= wrong_way * dj / len(chosen)
+    return np.array(grad)
+
+
+@CATALOGUE.correct("fit_reward_model", "loops")
+def fit_reward_model_loops(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
+    if l2 <= 0:
+        raise ValueError("l2 must be > 0")
+    chosen = np.asarray(x_chosen, dtype=float)
+    if chosen.ndim != 2:
+        raise ValueError("x_chosen must be 2-D")
+    d = chosen.shape[1]
+    w = np.zeros(d)
+    loss = ref.preference_loss(w, x_chosen, x_rejected, l2)
+    diffs = (chosen - np.asarray(x_rejected, dtype=float)).tolist()
+    for _ in range(max_iter):
+        grad = ref.preference_loss_grad(w, x_chosen, x_rejected, l2)
+        if np.linalg.norm(grad) <= tol:
+            break
+        hessian = np.eye(d) * l2
+        for diff in diffs:
+            p = float(ref.preference_probability(float(np.dot(w, diff)), 0.0))
+            for a in range(d):
+                for b in range(d):
+                    hessian[a, b] += p * (1 - p) * diff[a] * diff[b] / len(diffs)
+        step = np.linalg.solve(hessian, -grad)
+        t = 1.0
+        while True:  # halve the step until the loss does not increase (always true near the optimum)
+            trial = ref.preference_loss(w + t * step, x_chosen, x_rejected, l2)
+            if trial <= loss or t < 1e-10:
+                break
+            t /= 2
+        w, loss = w + t * step, trial
+    return w
+
+
+@CATALOGUE.correct("pairwise_accuracy", "loops")
+def pairwise_accuracy_loops(w, x_chosen, x_rejected):
+    ref.preference_loss(w, x_chosen, x_rejected)  # the same checks
+    w = np.asarray(w, dtype=float).tolist()
+    points = 0.0
+    for row_c, row_r in zip(
+        np.asarray(x_chosen, float).tolist(), np.asarray(x_rejected, float).tolist(), strict=False
+    ):
+        chosen = sum(wj * c for wj, c in zip(w, row_c, strict=False))
+        rejected = sum(wj * r for wj, r in zip(w, row_r, strict=False))
+        points += 1.0 if chosen > rejected else 0.5 if chosen == rejected else 0.0
+    return points / len(np.asarray(x_chosen))
+
+
+@CATALOGUE.correct("preference_probability", "gradient descent")
+def preference_probability_gradient_descent(r_chosen, r_rejected):
+    chosen, rejected = np.asarray(r_chosen, dtype=float), np.asarray(r_rejected, dtype=float)
+    try:
+        gap = np.subtract(*np.broadcast_arrays(chosen, rejected))
+    except ValueError as error:
+        raise ValueError(f"r_chosen and r_rejected: {error}") from None
+    return 0.5 * (1.0 + np.tanh(0.5 * gap))
+
+
+@CATALOGUE.correct("preference_loss", "gradient descent")
+def preference_loss_gradient_descent(w, x_chosen, x_rejected, l2=0.0):
+    w, chosen, rejected = (np.asarray(a, dtype=float) for a in (w, x_chosen, x_rejected))
+    if chosen.ndim != 2 or rejected.shape != chosen.shape or len(chosen) == 0:
+        raise ValueError(
+            f"x_chosen and x_rejected must both be (n, d) with n > 0: {chosen.shape}, {rejected.shape}"
+        )
+    if w.shape != chosen.shape[1:]:
+        raise ValueError(f"w has shape {w.shape}, expected {chosen.shape[1:]}")
+    if l2 < 0:
+        raise ValueError(f"l2 = {l2} < 0")
+    margins = (chosen - rejected) @ w
+    return float(np.mean(np.maximum(-margins, 0.0) + np.log1p(np.exp(-np.abs(margins)))) + l2 / 2 * w @ w)
+
+
+@CATALOGUE.correct("preference_loss_grad", "gradient descent")
+def preference_loss_grad_gradient_descent(w, x_chosen, x_rejected, l2=0.0):
+    ref.preference_loss(w, x_chosen, x_rejected, l2)
+    w = np.asarray(w, dtype=float)
+    diffs = np.asarray(x_chosen, dtype=float) - np.asarray(x_rejected, dtype=float)
+    right = ref.preference_probability(diffs @ w, 0.0)
+    return -np.mean((1.0 - right)[:, None] * diffs, axis=0) + l2 * w
+
+
+@CATALOGUE.correct("fit_reward_model", "gradient descent")
+def fit_reward_model_gradient_descent(x_chosen, x_rejected, l2=1e-3, tol=1e-9, max_iter=100):
+    if not l2 > 0:
+        raise ValueError(f"l2 must be positive, got {l2}")
+    chosen = np.asarray(x_chosen, dtype=float)
+    if chosen.ndim != 2:
+        raise ValueError("x_chosen must be (n, d)")
+    w = np.zeros(chosen.shape[1])
+    ref.preference_loss(w, x_chosen, x_rejected, l2)  # the remaining checks
+    diffs = chosen - np.asarray(x_rejected, dtype=float)
+    # The Hessian is at most 0.25 * D^T D / n + l2 I: 1 / that bound is a safe step size.
+    step = 1.0 / (0.25 * np.linalg.norm(diffs, 2) ** 2 / len(diffs) + l2)
+    for _ in range(1_000_000):  # first-order: its own, much larger budget than max_iter
+        grad = -(diffs.T @ ref.preference_probability(-(diffs @ w), 0.0)) / len(diffs) + l2 * w
+        if np.linalg.norm(grad) <= tol:
+            break
+        w = w - step * grad
+    return w
+
+
+@CATALOGUE.correct("pairwise_accuracy", "gradient descent")
+def pairwise_accuracy_gradient_descent(w, x_chosen, x_rejected):
+    ref.preference_loss(w, x_chosen, x_rejected)
+    w = np.asarray(w, dtype=float)
+    chosen, rejected = np.asarray(x_chosen, dtype=float) @ w, np.asarray(x_rejected, dtype=float) @ w
+    return float(np.mean((np.sign(chosen - rejected) + 1.0) / 2.0))

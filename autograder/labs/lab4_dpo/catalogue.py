@@ -3,6 +3,8 @@ that mistake returns; the grader shows its hint when a learner's value matches i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograder.catalogue import Catalogue
@@ -739,3 +741,265 @@ def kto_labels_unchecked(
     return ref.kto_loss(
         policy_logps, ref_logps, np.asarray(desirable).astype(bool), beta, kl_ref, lambda_d, lambda_u
     )
+
+
+# Correct alternatives: other right ways to write the functions, which must keep full marks.
+
+
+@CATALOGUE.correct("dpo_loss", "loops")
+def dpo_loss_loops(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
+    if not beta > 0:
+        raise ValueError("beta must be positive")
+    arrays = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    columns = [list(np.asarray(a, dtype=float)) for a in arrays]
+    names = ("policy_chosen_logps", "policy_rejected_logps", "ref_chosen_logps", "ref_rejected_logps")
+    for name, column in zip(names, columns, strict=False):
+        if len(column) != len(columns[0]):
+            raise ValueError(f"{name} has length {len(column)}, expected {len(columns[0])}")
+    total = 0.0
+    for pc, pr, rc, rr in zip(*columns, strict=False):
+        x = beta * ((pc - rc) - (pr - rr))
+        # -log sigmoid(x) = log(1 + exp(-x)), split by sign so that exp never overflows
+        total += np.log1p(np.exp(-x)) if x >= 0 else -x + np.log1p(np.exp(x))
+    return total / len(columns[0])
+
+
+@CATALOGUE.correct("implicit_reward", "loops")
+def implicit_reward_loops(logits, ref_logits, beta):
+    if beta <= 0:
+        raise ValueError("beta must be > 0")
+    z, z_ref = list(np.asarray(logits, dtype=float)), list(np.asarray(ref_logits, dtype=float))
+    if len(z) != len(z_ref):
+        raise ValueError("logits and ref_logits must have the same shape")
+
+    def log_softmax(values):
+        top = max(values)
+        log_total = np.log(sum(np.exp(v - top) for v in values))
+        return [v - top - log_total for v in values]
+
+    return np.array([beta * (a - b) for a, b in zip(log_softmax(z), log_softmax(z_ref), strict=False)])
+
+
+@CATALOGUE.correct("dpo_gradient", "loops")
+def dpo_gradient_loops(logits, ref_logits, chosen, rejected, beta):
+    rewards = ref.implicit_reward(logits, ref_logits, beta)
+    chosen, rejected = list(np.asarray(chosen)), list(np.asarray(rejected))
+    if len(chosen) != len(rejected):
+        raise ValueError("chosen and rejected must have the same length")
+    if not chosen:
+        raise ValueError("chosen and rejected hold no pair")
+    for name, indices in (("chosen", chosen), ("rejected", rejected)):
+        for i in indices:
+            if not 0 <= i < len(rewards):
+                raise ValueError(f"{name} holds {i}, outside [0, {len(rewards)})")
+    grad = np.zeros(len(rewards))
+    for c, r in zip(chosen, rejected, strict=False):
+        x = rewards[c] - rewards[r]
+        wrong_order = np.exp(-x) / (1 + np.exp(-x)) if x >= 0 else 1 / (1 + np.exp(x))  # sigmoid(-x)
+        grad[c] -= beta * wrong_order / len(chosen)
+        grad[r] += beta * wrong_order / len(chosen)
+    return grad
+
+
+@CATALOGUE.correct("dpo_loss", "softplus form")
+def dpo_loss_softplus(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
+    arrays = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    pc, pr, rc, rr = (np.asarray(a, dtype=float) for a in arrays)
+    if not pc.shape == pr.shape == rc.shape == rr.shape:
+        raise ValueError("the four *_logps arrays must have the same length")
+    if beta <= 0:
+        raise ValueError(f"beta = {beta}: beta must be > 0")
+    x = beta * ((pc - pr) - (rc - rr))  # the same margin, grouped as policy gap minus reference gap
+    softplus_minus_x = np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    return float(softplus_minus_x.mean())
+
+
+@CATALOGUE.correct("implicit_reward", "softplus form")
+def implicit_reward_softplus(logits, ref_logits, beta):
+    if beta <= 0:
+        raise ValueError("beta must be > 0")
+    z, z_ref = np.asarray(logits, dtype=float), np.asarray(ref_logits, dtype=float)
+    if z.shape != z_ref.shape:
+        raise ValueError(f"shape of ref_logits {z_ref.shape} differs from logits {z.shape}")
+    difference = (z - z_ref) - (np.logaddexp.reduce(z) - np.logaddexp.reduce(z_ref))
+    return beta * difference
+
+
+@CATALOGUE.correct("dpo_gradient", "softplus form")
+def dpo_gradient_softplus(logits, ref_logits, chosen, rejected, beta):
+    z, z_ref = np.asarray(logits, dtype=float), np.asarray(ref_logits, dtype=float)
+    chosen, rejected = np.asarray(chosen), np.asarray(rejected)
+    if beta <= 0:
+        raise ValueError("beta must be > 0")
+    if z.shape != z_ref.shape:
+        raise ValueError("logits and ref_logits differ in shape")
+    if chosen.shape != rejected.shape:
+        raise ValueError("chosen and rejected differ in length")
+    if chosen.size == 0:
+        raise ValueError("need at least one pair in chosen/rejected")
+    for name, index in (("chosen", chosen), ("rejected", rejected)):
+        if index.min() < 0 or index.max() >= z.size:
+            raise ValueError(f"{name} has an index outside [0, K)")
+    # logsumexp cancels in a difference of two log-probabilities of the same policy: raw logits will do
+    x = beta * ((z[chosen] - z[rejected]) - (z_ref[chosen] - z_ref[rejected]))
+    wrong_order = 0.5 * (1.0 - np.tanh(x / 2.0))  # sigmoid(-x), stable for any x
+    grad = np.zeros_like(z)
+    np.add.at(grad, chosen, -wrong_order)
+    np.add.at(grad, rejected, wrong_order)
+    return beta * grad / chosen.size
+
+
+@CATALOGUE.correct("dpo_family_loss", "loops")
+def dpo_family_loss_loops(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    if kind not in ("sigmoid", "ipo", "hinge"):
+        raise ValueError(f"unknown kind {kind!r}")
+    if not beta > 0:
+        raise ValueError("beta must be > 0")
+    if not 0 <= label_smoothing < 0.5 or (kind != "sigmoid" and label_smoothing != 0):
+        raise ValueError("label_smoothing must be in [0, 0.5), and 0 unless kind is 'sigmoid'")
+    h = np.asarray(margins, dtype=float)
+    if h.ndim != 1 or len(h) == 0:
+        raise ValueError("margins must be a non-empty 1-D array")
+
+    def softplus(x):  # log(1 + exp(x)) without overflow
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+    total = 0.0
+    for value in h.tolist():
+        if kind == "ipo":
+            total += (value - 1 / (2 * beta)) ** 2
+        elif kind == "hinge":
+            total += max(0.0, 1 - beta * value)
+        else:
+            total += (1 - label_smoothing) * softplus(-beta * value) + label_smoothing * softplus(
+                beta * value
+            )
+    return total / len(h)
+
+
+@CATALOGUE.correct("dpo_family_loss_grad", "loops")
+def dpo_family_loss_grad_loops(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    h = np.asarray(margins, dtype=float).tolist()
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+    grad = []
+    for value in h:
+        if kind == "ipo":
+            grad.append(2 * (value - 1 / (2 * beta)) / len(h))
+        elif kind == "hinge":
+            grad.append(-beta / len(h) if 1 - beta * value > 0 else 0.0)
+        else:
+            x, eps = beta * value, label_smoothing
+            grad.append(beta * (-(1 - eps) * sigmoid(-x) + eps * sigmoid(x)) / len(h))
+    return np.array(grad)
+
+
+@CATALOGUE.correct("dpo_family_loss", "softplus form")
+def dpo_family_loss_softplus(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    h = np.asarray(margins, dtype=float)
+    checks = {
+        "kind": kind in {"sigmoid", "ipo", "hinge"},
+        "beta": beta > 0,
+        "label_smoothing": 0 <= label_smoothing < 0.5 and (kind == "sigmoid" or label_smoothing == 0),
+        "margins": h.ndim == 1 and h.size > 0,
+    }
+    for name, ok in checks.items():
+        if not ok:
+            raise ValueError(f"invalid {name}")
+    x = beta * h
+    if kind == "ipo":
+        per_pair = np.square(x - 0.5) / beta**2  # (h - 1 / (2 beta))**2, scaled by beta first
+    elif kind == "hinge":
+        per_pair = np.clip(1 - x, 0.0, None)
+    else:
+        # -log sigmoid(x) = softplus(-x) = max(-x, 0) + log1p(exp(-|x|)); softplus(x) - softplus(-x) = x
+        softplus_minus = np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+        per_pair = softplus_minus + label_smoothing * x
+    return float(per_pair.mean())
+
+
+@CATALOGUE.correct("dpo_family_loss_grad", "softplus form")
+def dpo_family_loss_grad_softplus(margins, beta, kind="sigmoid", label_smoothing=0.0):
+    ref.dpo_family_loss(margins, beta, kind, label_smoothing)
+    h = np.asarray(margins, dtype=float)
+    x = beta * h
+    if kind == "ipo":
+        return 2 * (x - 0.5) / beta / h.size
+    if kind == "hinge":
+        return -beta * (x < 1).astype(float) / h.size
+    # d/dx [softplus(-x) + eps * x] = -sigmoid(-x) + eps, with sigmoid(-x) = (1 - tanh(x / 2)) / 2
+    return beta * (-(1 - np.tanh(x / 2)) / 2 + label_smoothing) / h.size
+
+
+@CATALOGUE.correct("simpo_loss", "loops")
+def simpo_loss_loops(chosen_logps, rejected_logps, chosen_lengths, rejected_lengths, beta=2.0, gamma=0.5):
+    if not beta > 0:
+        raise ValueError("beta must be positive")
+    if not gamma >= 0:
+        raise ValueError("gamma must be >= 0")
+    names = ("chosen_logps", "rejected_logps", "chosen_lengths", "rejected_lengths")
+    columns = [list(np.asarray(a)) for a in (chosen_logps, rejected_logps, chosen_lengths, rejected_lengths)]
+    for name, column in zip(names, columns, strict=False):
+        if len(column) != len(columns[0]):
+            raise ValueError(f"{name} has length {len(column)}, expected {len(columns[0])}")
+    if not columns[0]:
+        raise ValueError("chosen_logps is empty")
+    for name, column in zip(names[2:], columns[2:], strict=False):
+        for length in column:
+            if isinstance(length, bool | np.bool_) or length < 1 or int(length) != length:
+                raise ValueError(f"{name} holds {length}, not a token count")
+    total = 0.0
+    for c, r, lc, lr in zip(*columns, strict=False):
+        x = beta * (float(c) / float(lc) - float(r) / float(lr)) - gamma
+        # -log sigmoid(x) = log(1 + exp(-x)), split by sign so that exp never overflows
+        total += math.log1p(math.exp(-x)) if x >= 0 else -x + math.log1p(math.exp(x))
+    return total / len(columns[0])
+
+
+@CATALOGUE.correct("kto_loss", "loops")
+def kto_loss_loops(policy_logps, ref_logps, desirable, beta=0.1, kl_ref=0.0, lambda_d=1.0, lambda_u=1.0):
+    for name, value in (("beta", beta), ("lambda_d", lambda_d), ("lambda_u", lambda_u)):
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0")
+    if not kl_ref >= 0:
+        raise ValueError("kl_ref must be >= 0")
+    policy, reference, labels = list(policy_logps), list(ref_logps), list(desirable)
+    if len(reference) != len(policy):
+        raise ValueError("ref_logps and policy_logps differ in length")
+    if len(labels) != len(policy):
+        raise ValueError("desirable and policy_logps differ in length")
+    if not policy:
+        raise ValueError("policy_logps is empty")
+    if not all(isinstance(label, bool | np.bool_) for label in labels):
+        raise ValueError("desirable must hold booleans")
+    total = 0.0
+    for p, q, good in zip(policy, reference, labels, strict=False):
+        x = beta * ((p - q) - kl_ref) if good else beta * (kl_ref - (p - q))
+        weight = lambda_d if good else lambda_u
+        # lambda - lambda * sigmoid(x) = lambda * sigmoid(-x), split by sign so that exp never overflows
+        shortfall = math.exp(-x) / (1 + math.exp(-x)) if x >= 0 else 1 / (1 + math.exp(x))
+        total += weight * shortfall
+    return total / len(policy)
+
+
+@CATALOGUE.correct("simpo_loss", "softplus form")
+def simpo_loss_softplus(chosen_logps, rejected_logps, chosen_lengths, rejected_lengths, beta=2.0, gamma=0.5):
+    ref.simpo_loss(chosen_logps, rejected_logps, chosen_lengths, rejected_lengths, beta, gamma)
+    reward_c = np.asarray(chosen_logps, dtype=float) / np.asarray(chosen_lengths, dtype=float)
+    reward_r = np.asarray(rejected_logps, dtype=float) / np.asarray(rejected_lengths, dtype=float)
+    x = beta * (reward_c - reward_r) - gamma
+    return float(np.mean(np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))))
+
+
+@CATALOGUE.correct("kto_loss", "softplus form")
+def kto_loss_softplus(policy_logps, ref_logps, desirable, beta=0.1, kl_ref=0.0, lambda_d=1.0, lambda_u=1.0):
+    ref.kto_loss(policy_logps, ref_logps, desirable, beta, kl_ref, lambda_d, lambda_u)
+    labels = np.asarray(desirable)
+    x = beta * (np.asarray(policy_logps, dtype=float) - np.asarray(ref_logps, dtype=float) - kl_ref)
+    weights = np.where(labels, lambda_d, lambda_u)
+    # the value as the paper writes it, with sigmoid(x) = (1 + tanh(x / 2)) / 2, which never overflows
+    value = weights * (1 + np.tanh(np.where(labels, x, -x) / 2)) / 2
+    return float(np.mean(weights - value))
