@@ -430,9 +430,9 @@ def stable(
     hint: str = "",
 ) -> None:
     """Check a value computed on extreme inputs: finite, with no warning on the way (`outcome` is
-    its call's), and close to `expected` (see `close`)."""
-    finite(got, what=what)
-    no_warnings(outcome)
+    its call's), and close to `expected` (see `close`); `hint` says how to compute it stably."""
+    finite(got, what=what, hint=hint)
+    no_warnings(outcome, hint=hint)
     close(got, expected, rtol=rtol, atol=atol, what=what, hint=hint)
 
 

@@ -1,14 +1,20 @@
 """Graded properties: how they are declared, and how they are run against a learner's module.
 
-A lab's grader (`autograder/labs/labN_*.py`) declares its functions and their properties:
+A lab's grader (`autograder/labs/labN_*/`) declares its functions and their properties. The
+common shape, agreement with the reference, is a declaration; what is specific to a function (a
+closed form, an invariance, an enumeration) is a plain function of `f`:
 
     LAB = Lab(1, "lab1_sft", "Supervised fine-tuning")
     log_softmax = LAB.function("log_softmax")
 
-    @log_softmax.holds("matches the reference on random logits", points=2)
-    @given(logits=float_arrays())
-    def matches_reference(f, logits):
-        checks.close(f(logits), ref.log_softmax(logits))
+    log_softmax.matches_reference(
+        "matches the reference on random logits", 2, st.tuples(gen.arrays(gen.shapes())), rtol=1e-9, atol=1e-12
+    )
+
+    @log_softmax.holds("exponentiates to rows that sum to 1", points=1)
+    @given(logits=gen.arrays(gen.shapes()))
+    def rows_sum_to_one(f, logits):
+        checks.close(np.exp(f(logits)).sum(axis=-1), np.ones(logits.shape[:-1]))
 
     log_softmax.rejects([Invalid("axis is 3 for a 2-D array", "axis", (np.zeros((2, 2)),), {"axis": 3})])
 
@@ -286,14 +292,18 @@ class GradedFunction:
         rtol: float = 1e-7,
         atol: float = 1e-9,
         what: str = "the result",
+        hint: str = "",
         max_examples: int | None = None,
     ) -> None:
         """Register the property that the function returns the reference's value (`checks.close`)
-        on the argument tuples `examples` (first, in order), then on tuples drawn from `cases`."""
+        on the argument tuples `examples` (first, in order), then on tuples drawn from `cases`.
+
+        `hint` says what the value should be, shown when no catalogued mistake matches the
+        learner's."""
 
         def matches_the_reference(f: LearnerFunction, case: tuple[Any, ...]) -> None:
             expected = getattr(reference(self.lab.module), self.name)(*case)
-            checks.close(f(*case), expected, rtol=rtol, atol=atol, what=what)
+            checks.close(f(*case), expected, rtol=rtol, atol=atol, what=what, hint=hint)
 
         test = given(case=cases)(matches_the_reference)
         for case in reversed(examples):

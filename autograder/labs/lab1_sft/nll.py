@@ -15,15 +15,11 @@ from autograder.labs.lab1_sft.lab import (
 )
 from autograder.numerics import numerical_gradient
 
-
-@masked_mean_nll.holds("matches the reference on random batches", points=2)
-@given(batch=gen.logits_targets_mask())
-def nll_matches_reference(f, batch):
-    logits, targets, mask = batch
-    checks.close(
-        f(logits, targets, mask),
-        ref.masked_mean_nll(logits, targets, mask),
-    )
+masked_mean_nll.matches_reference(
+    "matches the reference on random batches",
+    2,
+    gen.logits_targets_mask(),
+)
 
 
 @masked_mean_nll.holds("averages per token: flattening the rows changes nothing", points=1)
@@ -94,16 +90,12 @@ NLL_ERRORS = [
 masked_mean_nll.rejects(NLL_ERRORS, description="raises ValueError for bad shapes, targets and an empty mask")
 
 
-@masked_mean_nll_grad.holds("matches the reference on random batches", points=2)
-@given(batch=gen.logits_targets_mask())
-def nll_gradient_matches_reference(f, batch):
-    logits, targets, mask = batch
-    expected = ref.masked_mean_nll_grad(logits, targets, mask)
-    checks.close(
-        f(logits, targets, mask),
-        expected,
-        atol=1e-12,
-    )
+masked_mean_nll_grad.matches_reference(
+    "matches the reference on random batches",
+    2,
+    gen.logits_targets_mask(),
+    atol=1e-12,
+)
 
 
 @masked_mean_nll_grad.holds("equals finite differences of masked_mean_nll", points=2)

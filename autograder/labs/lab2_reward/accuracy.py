@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -29,18 +29,15 @@ def _integer_comparisons(draw, max_n: int = 20, max_d: int = 4):
     return w, x_chosen, x_rejected
 
 
-@pairwise_accuracy.holds("matches the reference on random weights and comparisons", points=2)
-@given(case=_integer_comparisons())
-@example(case=(np.array([1.0]), np.array([[1e-17], [2.0]]), np.array([[0.0], [1.0]])))
-def accuracy_matches_reference(f, case):
-    w, x_chosen, x_rejected = case
-    checks.close(
-        f(w, x_chosen, x_rejected),
-        ref.pairwise_accuracy(w, x_chosen, x_rejected),
-        rtol=0.0,
-        atol=1e-12,
-        what="the accuracy",
-    )
+pairwise_accuracy.matches_reference(
+    "matches the reference on random weights and comparisons",
+    2,
+    _integer_comparisons(),
+    examples=[(np.array([1.0]), np.array([[1e-17], [2.0]]), np.array([[0.0], [1.0]]))],
+    rtol=0.0,
+    atol=1e-12,
+    what="the accuracy",
+)
 
 
 @pairwise_accuracy.holds("swapping chosen and rejected mirrors it: acc(w, a, b) + acc(w, b, a) = 1", points=1)

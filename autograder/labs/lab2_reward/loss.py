@@ -39,18 +39,15 @@ LOSS_TRAP = (
 )
 
 
-@preference_loss.holds("matches the reference on random weights and comparisons", points=2)
-@given(case=_comparisons())
-@example(case=LOSS_TRAP)
-def loss_matches_reference(f, case):
-    w, x_chosen, x_rejected, l2 = case
-    checks.close(
-        f(w, x_chosen, x_rejected, l2=l2),
-        ref.preference_loss(w, x_chosen, x_rejected, l2),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the loss",
-    )
+preference_loss.matches_reference(
+    "matches the reference on random weights and comparisons",
+    2,
+    _comparisons(),
+    examples=[LOSS_TRAP],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the loss",
+)
 
 
 @st.composite
@@ -108,18 +105,15 @@ LOSS_ERRORS = [*SHAPE_ERRORS, Invalid("l2 = -0.1", "l2", (W2, X22, Y22, -0.1))]
 preference_loss.rejects(LOSS_ERRORS)
 
 
-@preference_loss_grad.holds("matches the reference on random weights and comparisons", points=2)
-@given(case=_comparisons())
-@example(case=LOSS_TRAP)
-def gradient_matches_reference(f, case):
-    w, x_chosen, x_rejected, l2 = case
-    checks.close(
-        f(w, x_chosen, x_rejected, l2=l2),
-        ref.preference_loss_grad(w, x_chosen, x_rejected, l2),
-        rtol=1e-7,
-        atol=1e-10,
-        what="the gradient",
-    )
+preference_loss_grad.matches_reference(
+    "matches the reference on random weights and comparisons",
+    2,
+    _comparisons(),
+    examples=[LOSS_TRAP],
+    rtol=1e-7,
+    atol=1e-10,
+    what="the gradient",
+)
 
 
 @preference_loss_grad.holds("equals finite differences of preference_loss", points=2)

@@ -28,17 +28,14 @@ def _reward_pairs(draw, low: float = -10.0, high: float = 10.0):
     return draw(gen.arrays(chosen_shape, low, high)), draw(gen.arrays(rejected_shape, low, high))
 
 
-@preference_probability.holds("matches the reference on random rewards, with broadcasting", points=2)
-@given(rewards=_reward_pairs())
-@example(rewards=(np.array([2.0, 0.0]), np.array(0.0)))
-def probability_matches_reference(f, rewards):
-    r_chosen, r_rejected = rewards
-    checks.close(
-        f(r_chosen, r_rejected),
-        ref.preference_probability(r_chosen, r_rejected),
-        rtol=1e-9,
-        atol=1e-12,
-    )
+preference_probability.matches_reference(
+    "matches the reference on random rewards, with broadcasting",
+    2,
+    _reward_pairs(),
+    examples=[(np.array([2.0, 0.0]), np.array(0.0))],
+    rtol=1e-9,
+    atol=1e-12,
+)
 
 
 @preference_probability.holds("P(a ≻ b) + P(b ≻ a) = 1", points=1)

@@ -122,19 +122,18 @@ def policy_pairs(draw, scale: float = 10.0, max_responses: int = 6):
     )
 
 
-@implicit_reward.holds("matches the reference on random logits and beta", points=2)
-@given(case=policy_pairs())
-@example(case=(np.array([1.0, 0.0]), np.array([0.0, 0.0]), 2.0))
-@example(case=(np.array([3.0, 1.0, -2.0]), np.array([0.5, 0.0, 1.0]), 0.5))
-def reward_matches_reference(f, case):
-    logits, ref_logits, beta = case
-    checks.close(
-        f(logits, ref_logits, beta),
-        ref.implicit_reward(logits, ref_logits, beta),
-        rtol=1e-9,
-        atol=1e-9,
-        what="the implicit rewards",
-    )
+implicit_reward.matches_reference(
+    "matches the reference on random logits and beta",
+    2,
+    policy_pairs(),
+    examples=[
+        (np.array([1.0, 0.0]), np.array([0.0, 0.0]), 2.0),
+        (np.array([3.0, 1.0, -2.0]), np.array([0.5, 0.0, 1.0]), 0.5),
+    ],
+    rtol=1e-9,
+    atol=1e-9,
+    what="the implicit rewards",
+)
 
 
 @st.composite

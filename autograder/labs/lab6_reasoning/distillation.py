@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from autograder import checks
 from autograder.engine import Invalid
-from autograder.labs.lab6_reasoning.catalogue import CATALOGUE
 from autograder.labs.lab6_reasoning.lab import (
     SECONDARY,
     distillation_loss,
@@ -33,22 +32,16 @@ EXTREME = case(
 """Logits of ±1e3 where softmax underflows to exact zeros in both the student and the teacher."""
 
 
-@distillation_loss.holds("matches the reference on random logits and masks (both directions)", points=3)
-@given(batch=distillation_batches())
-@example(batch=case(*TWO_POSITIONS, "forward"))
-@example(batch=case(*TWO_POSITIONS, "reverse"))
-@example(batch=case(*PADDED, "reverse"))
-def loss_matches_reference(f, batch):
-    checks.close(
-        f(*batch),
-        ref.distillation_loss(*batch),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the loss",
-        mistakes=CATALOGUE.values("distillation_loss", *batch),
-        hint="per position, KL(q || s) for 'forward' or KL(s || q) for 'reverse' (s the student's "
-        "softmax, q the teacher's), averaged over the positions where mask is True",
-    )
+distillation_loss.matches_reference(
+    "matches the reference on random logits and masks (both directions)",
+    3,
+    distillation_batches(),
+    examples=[case(*TWO_POSITIONS, "forward"), case(*TWO_POSITIONS, "reverse"), case(*PADDED, "reverse")],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the loss",
+    hint="per position, KL(q || s) for 'forward' or KL(s || q) for 'reverse' (s the student's softmax, q the teacher's), averaged over the positions where mask is True",
+)
 
 
 @distillation_loss.holds(
@@ -106,7 +99,6 @@ def loss_ignores_masked_positions(f, batch, garbage):
         rtol=1e-9,
         atol=1e-12,
         what=f"the loss with {garbage} in the logits of the masked-out positions",
-        mistakes=CATALOGUE.values("distillation_loss", student, teacher, mask, direction),
         hint="select the positions where mask is True (student_logits[mask]) before computing anything: "
         "nan * 0 is still nan",
     )
@@ -120,16 +112,13 @@ def loss_ignores_masked_positions(f, batch, garbage):
 @example(batch=(*EXTREME[:3], "forward"))
 def loss_is_stable(f, batch):
     outcome = f.attempt(*batch)
-    got = f.result(outcome)
-    checks.finite(got, what="the loss at logits of ±1e3", hint=STABILITY_HINT)
-    checks.no_warnings(outcome, hint=STABILITY_HINT)
-    checks.close(
-        got,
+    checks.stable(
+        f.result(outcome),
+        outcome,
         ref.distillation_loss(*batch),
         rtol=1e-9,
-        atol=1e-9,
+        atol=1e-9,  # log-probabilities of logits near 1e3 carry errors near 1e-13
         what="the loss at logits of ±1e3",
-        mistakes=CATALOGUE.values("distillation_loss", *batch),
         hint=STABILITY_HINT,
     )
 
@@ -158,21 +147,16 @@ distillation_loss.rejects(
 # --- distillation_loss_grad -------------------------------------------------------------------
 
 
-@distillation_loss_grad.holds("matches the reference on random logits and masks (both directions)", points=3)
-@given(batch=distillation_batches())
-@example(batch=case(*TWO_POSITIONS, "reverse"))
-@example(batch=case(*PADDED, "forward"))
-def gradient_matches_reference(f, batch):
-    checks.close(
-        f(*batch),
-        ref.distillation_loss_grad(*batch),
-        rtol=1e-9,
-        atol=1e-12,
-        what="the gradient",
-        mistakes=CATALOGUE.values("distillation_loss_grad", *batch),
-        hint="(s - q) / N for 'forward', s * (d - sum_v s_v d_v) / N for 'reverse' (d = log s - log q), "
-        "0 where mask is False",
-    )
+distillation_loss_grad.matches_reference(
+    "matches the reference on random logits and masks (both directions)",
+    3,
+    distillation_batches(),
+    examples=[case(*TWO_POSITIONS, "reverse"), case(*PADDED, "forward")],
+    rtol=1e-9,
+    atol=1e-12,
+    what="the gradient",
+    hint="(s - q) / N for 'forward', s * (d - sum_v s_v d_v) / N for 'reverse' (d = log s - log q), 0 where mask is False",
+)
 
 
 @distillation_loss_grad.holds(
@@ -191,7 +175,6 @@ def gradient_matches_finite_differences(f, batch):
         atol=1e-8,
         what="the gradient",
         expected_from="finite differences of the reference loss",
-        mistakes=CATALOGUE.values("distillation_loss_grad", *batch),
         hint="differentiate the mean KL with respect to the student's logits: d log s_v / d z_u = "
         "[u = v] - s_u",
     )
@@ -217,7 +200,6 @@ def gradient_is_zero_off_mask_and_sums_to_zero(f, batch):
         rtol=0.0,
         atol=1e-12,
         what="the gradient summed over the vocabulary at each position",
-        mistakes={h: v.sum(axis=-1) for h, v in CATALOGUE.values("distillation_loss_grad", *batch).items()},
         hint="adding a constant to a position's logits changes no softmax, so the gradient sums to 0 there; "
         "for 'reverse' subtract the position's KL: s * (d - sum_v s_v d_v)",
     )
@@ -232,16 +214,13 @@ def gradient_is_zero_off_mask_and_sums_to_zero(f, batch):
 @example(batch=(*EXTREME[:3], "forward"))
 def gradient_is_stable(f, batch):
     outcome = f.attempt(*batch)
-    got = f.result(outcome)
-    checks.finite(got, what="the gradient at logits of ±1e3", hint=STABILITY_HINT)
-    checks.no_warnings(outcome, hint=STABILITY_HINT)
-    checks.close(
-        got,
+    checks.stable(
+        f.result(outcome),
+        outcome,
         ref.distillation_loss_grad(*batch),
         rtol=1e-9,
-        atol=1e-12,
+        atol=1e-10,  # log-probabilities of logits near 1e3 carry errors near 1e-13
         what="the gradient at logits of ±1e3",
-        mistakes=CATALOGUE.values("distillation_loss_grad", *batch),
         hint=STABILITY_HINT,
     )
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from autograder import checks
 from autograder.engine import Invalid
-from autograder.labs.lab6_reasoning.catalogue import CATALOGUE
 from autograder.labs.lab6_reasoning.lab import SECONDARY, majority_vote_accuracy, ref
 from autograder.labs.lab6_reasoning.strategies import answer_distributions
 
@@ -31,10 +30,6 @@ def _enumerated_accuracy(probs: np.ndarray, correct: int, n: int) -> float:
     leaders = (counts == top[:, None]).sum(axis=1)
     wins = np.where(counts[:, correct] == top, 1.0 / leaders, 0.0)
     return float(np.sum(np.prod(probs[tuples], axis=1) * wins))
-
-
-def _mistakes(probs: np.ndarray, correct: int, n: int) -> dict:
-    return CATALOGUE.values("majority_vote_accuracy", probs, correct, n)
 
 
 @st.composite
@@ -58,30 +53,23 @@ def majority_matches_enumeration(f, votes):
         atol=1e-12,
         what=f"majority_vote_accuracy({votes[0].tolist()}, {votes[1]}, {votes[2]})",
         expected_from="every n-tuple listed",
-        mistakes=_mistakes(*votes),
         hint="sum over the count vectors: multinomial probability times [the correct answer has the top "
         "count] / (number of answers with the top count)",
     )
 
 
-@majority_vote_accuracy.holds("matches the reference for K <= 8 and n <= 64, to 1e-12", points=2)
-@given(votes=answer_distributions(), n=st.integers(1, 64))
-@example(votes=(SCATTERED, 0), n=64)
-@example(votes=(np.full(8, 0.125), 3), n=64)
-@example(votes=(ONE_WRONG_AHEAD, 0), n=33)
-def majority_matches_reference(f, votes, n):
-    probs, correct = votes
-    checks.close(
-        f(probs, correct, n),
-        ref.majority_vote_accuracy(probs, correct, n),
-        rtol=0.0,
-        atol=1e-12,
-        what=f"majority_vote_accuracy({probs.tolist()}, {correct}, {n})",
-        mistakes=_mistakes(probs, correct, n),
-        hint="exact, not sampled: condition on the correct answer's count m, and add up the ways the "
-        "others share the remaining n - m draws with at most m each (a dynamic programme), weighting "
-        "t ties by 1 / (1 + t)",
-    )
+majority_vote_accuracy.matches_reference(
+    "matches the reference for K <= 8 and n <= 64, to 1e-12",
+    2,
+    st.tuples(answer_distributions(), st.integers(1, 64)).map(lambda votes_n: (*votes_n[0], votes_n[1])),
+    examples=[(SCATTERED, 0, 64), (np.full(8, 0.125), 3, 64), (ONE_WRONG_AHEAD, 0, 33)],
+    rtol=0.0,
+    atol=1e-12,
+    what="the accuracy",
+    hint="exact, not sampled: condition on the correct answer's count m, and add up the ways the "
+    "others share the remaining n - m draws with at most m each (a dynamic programme), weighting "
+    "t ties by 1 / (1 + t)",
+)
 
 
 @majority_vote_accuracy.holds(
@@ -109,18 +97,9 @@ def majority_agrees_with_simulation(f, votes, n):
             f"majority_vote_accuracy({probs.tolist()}, {correct}, {n}) is far from a simulation",
             f"Simulated ({trials} seeded votes): {estimate:.4f} ± {tolerance:.4f}",
             f"Got: {got!r}",
-            hint=_catalogue_hint(probs, correct, n, got)
-            or "draw n answers, return the most frequent one, break ties uniformly at random: the "
+            hint="draw n answers, return the most frequent one, break ties uniformly at random: the "
             "probability that this is the correct answer",
         )
-
-
-def _catalogue_hint(probs: np.ndarray, correct: int, n: int, got: float) -> str:
-    """The hint of the first catalogue mistake whose value `got` matches, or ""."""
-    for hint, value in _mistakes(probs, correct, n).items():
-        if checks.matches(got, value, 1e-9, 1e-12):
-            return hint
-    return ""
 
 
 @majority_vote_accuracy.holds(
@@ -136,7 +115,6 @@ def majority_of_one_is_the_probability(f, votes):
         rtol=0.0,
         atol=1e-12,
         what=f"majority_vote_accuracy({probs.tolist()}, {correct}, 1)",
-        mistakes=_mistakes(probs, correct, 1),
         hint="with one sample the vote returns that sample: it is correct with probability "
         "answer_probs[correct]",
     )
@@ -156,8 +134,7 @@ def majority_is_monotone_with_two_answers(f):
             checks.fail(
                 f"with answer_probs [{pc}, {1 - pc:.2f}] the accuracy drops from n = {n - 1} to n = {n}",
                 f"Values: {values[n - 2]!r}, {values[n - 1]!r}",
-                hint=_catalogue_hint(np.array([pc, 1 - pc]), 0, n, values[n - 1])
-                or "with two answers, an even n adds a tie that is broken at random: its accuracy equals "
+                hint="with two answers, an even n adds a tie that is broken at random: its accuracy equals "
                 "that of n - 1, and an odd n can only add votes for the more likely answer",
             )
         checks.close(
@@ -183,8 +160,7 @@ def majority_follows_the_most_likely_answer(f):
                 f"from {one!r} at n = 1 to {many!r} at n = 64",
                 f"Expected: {ref.majority_vote_accuracy(probs, 0, 1)!r} to "
                 f"{ref.majority_vote_accuracy(probs, 0, 64)!r}",
-                hint=_catalogue_hint(probs, 0, 64, many)
-                or "majority vote converges to the single most likely answer: it wins below 50 % when the "
+                hint="majority vote converges to the single most likely answer: it wins below 50 % when the "
                 "wrong answers scatter, and loses when one wrong answer is more likely",
             )
 
