@@ -164,9 +164,9 @@ class Catalogue:
 
         Grader-side: it runs the catalogue's own code, never the learner's. A mistake that raises
         on these arguments (or has no hint) is left out: it cannot be what the learner returned.
-        The engine now matches every failing example against the catalogue by itself
-        (`matching`), so a property no longer needs this; it stays for graders that still pass
-        `mistakes=` to a check, where the two agree.
+        The engine matches every failing example against the catalogue by itself (`matching`),
+        so a property needs this only to name a mistake from two of the learner's values at once
+        (Lab 4's `hint_of_pair`, on a failure only).
         """
         produced = {}
         for mistake in self.of(function):
